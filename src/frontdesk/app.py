@@ -1,0 +1,119 @@
+"""create_app(): routers, exception handlers, the database's lifespan, the OpenAPI document."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk import __version__
+from frontdesk.auth.dependencies import provide_account, provide_current_user, provide_uow
+from frontdesk.config import Settings, load_settings
+from frontdesk.db import Database
+from frontdesk.errors import FrontdeskError
+from frontdesk.events.registry import register_listeners
+from frontdesk.kit.openapi import build_openapi
+from frontdesk.kit.tokens import TokenVault
+from frontdesk.routes import route_handlers
+
+logger = logging.getLogger("frontdesk")
+
+
+def _frontdesk_error(_: Request[Any, Any, Any], exc: FrontdeskError) -> Response[Any]:
+    return Response(exc.body, status_code=exc.status_code)
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    attributes: list[str] = []
+    messages: list[str] = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            if item.get("key"):
+                attributes.append(str(item["key"]))
+            messages.append(f"{item.get('key', 'value')}: {item.get('message', 'is invalid')}")
+    message = ", ".join(messages) or (exc.detail or "Invalid request")
+    return Response({"message": message, "attributes": attributes}, status_code=422)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, NotFoundException):
+        return Response({"error": "Resource could not be found"}, status_code=404)
+    return Response({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _integrity_error(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    # Services check what they can; a race that still trips a constraint is the client's conflict, not a 500.
+    logger.info("integrity error answered 422: %s", exc.orig)
+    return Response({"error": "The change conflicts with existing data"}, status_code=422)
+
+
+def _unexpected_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.exception("unhandled error", exc_info=exc)
+    return Response({"error": "Internal server error"}, status_code=500)
+
+
+@get("/health", include_in_schema=False, sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "woot", "version": __version__}
+
+
+@get("/openapi.json", include_in_schema=False)
+async def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return build_openapi(request.app)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        database = Database(settings.database_url)
+        register_listeners(database.dispatcher, settings)
+        app.state.database = database
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    state = State({"settings": settings, "vault": TokenVault(settings.secret_key)})
+    return Litestar(
+        route_handlers=[health, openapi_document, *route_handlers()],
+        dependencies={
+            "uow": Provide(provide_uow),
+            "current_user": Provide(provide_current_user),
+            "account": Provide(provide_account),
+        },
+        exception_handlers={
+            FrontdeskError: _frontdesk_error,
+            ValidationException: _validation_error,
+            HTTPException: _http_error,
+            IntegrityError: _integrity_error,
+            Exception: _unexpected_error,
+        },
+        lifespan=[lifespan],
+        state=state,
+        openapi_config=OpenAPIConfig(
+            title="Frontdesk",
+            version=__version__,
+            description="A Chatwoot-compatible customer-support inbox API.",
+            path="/docs",
+            render_plugins=[SwaggerRenderPlugin(path="/")],
+            create_examples=False,
+        ),
+        request_max_body_size=20 * 1024 * 1024,
+        debug=False,
+    )
+
+
+def app_from_environment() -> Litestar:
+    """The uvicorn factory: ``uvicorn --factory frontdesk.app:app_from_environment``."""
+    return create_app(load_settings())

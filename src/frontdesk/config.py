@@ -1,0 +1,89 @@
+"""Settings, read once from ``FRONTDESK_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return int(raw)
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return float(raw)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people paste (``postgresql://``, ``postgres://``, ``sqlite:///``) and pick our drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 3000
+    log_level: str = "info"
+    # Chatwoot's CONVERSATION_MESSAGE_PER_MINUTE_LIMIT.
+    message_flood_limit: int = 200
+    conversations_per_page: int = 25
+    redis_url: str | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    """The embedded default keeps a generated secret beside its database, so tokens survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("FRONTDESK_DATA_DIR", "frontdesk-data")).expanduser().resolve()
+    raw_url = os.environ.get("FRONTDESK_DATABASE_URL", "").strip()
+    database_url = normalize_database_url(raw_url) if raw_url else f"sqlite+aiosqlite:///{data_dir / 'frontdesk.db'}"
+    secret_key = os.environ.get("FRONTDESK_SECRET_KEY", "").strip() or _load_or_create_secret(data_dir)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        host=os.environ.get("FRONTDESK_HOST", "127.0.0.1"),
+        port=env_int("FRONTDESK_PORT", 3000),
+        log_level=os.environ.get("FRONTDESK_LOG_LEVEL", "info"),
+        message_flood_limit=env_int("FRONTDESK_MESSAGE_FLOOD_LIMIT", 200),
+        conversations_per_page=env_int("FRONTDESK_CONVERSATIONS_PER_PAGE", 25),
+        redis_url=os.environ.get("FRONTDESK_REDIS_URL") or None,
+    )

@@ -1,0 +1,134 @@
+"""Request bodies as Chatwoot clients send them: JSON (wrapped ``{"contact": {…}}`` or flat),
+form-encoded or multipart with string fields and Rails bracket keys (``custom_attributes[plan]``).
+
+Each endpoint declares its body as a ``msgspec.Struct``; ``body(Struct, wrap="contact")`` is the
+Litestar dependency that parses it, and also tells the OpenAPI generator what the body looks like.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+from litestar.di import Provide
+
+from frontdesk.errors import BadRequest, ValidationFailed
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+_PATH_PART = re.compile(r"\[(\d+)\]|\.([A-Za-z_][A-Za-z0-9_]*)|\.\[\"?([^\]\"]*)\"?\]")
+_BRACKET_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+
+
+class BodySpec:
+    """What an endpoint's body is: kept on the dependency so the OpenAPI document can describe it."""
+
+    def __init__(self, struct: type[msgspec.Struct], wrap: str | None) -> None:
+        self.struct = struct
+        self.wrap = wrap
+
+
+def _set_nested(target: dict[str, Any], key: str, value: Any) -> None:
+    match = _BRACKET_KEY.match(key)
+    if not match or not match.group(2):
+        target[key] = value
+        return
+    parts = [match.group(1), *re.findall(r"\[([^\[\]]*)\]", match.group(2))]
+    node: Any = target
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        following = None if last else parts[index + 1]
+        if part == "":
+            # "labels[]": append to a list.
+            if not isinstance(node, list):
+                return
+            if last:
+                node.append(value)
+            else:
+                node.append({})
+                node = node[-1]
+            continue
+        if not isinstance(node, dict):
+            return
+        if last:
+            node[part] = value
+        else:
+            default: Any = [] if following == "" else {}
+            child = node.setdefault(part, default)
+            if not isinstance(child, (dict, list)):
+                child = node[part] = default
+            node = child
+
+
+async def read_raw_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The body as a dict, whatever its encoding; an empty body is ``{}``."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.form()
+        result: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                _set_nested(result, key, value)
+        return result
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        decoded = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise BadRequest("The request body is not valid JSON") from None
+    if not isinstance(decoded, dict):
+        raise BadRequest("The request body must be a JSON object")
+    return decoded
+
+
+def unwrap(raw: dict[str, Any], wrap: str | None) -> dict[str, Any]:
+    """Rails' ParamsWrapper in reverse: ``{"contact": {…}, "inbox_id": 1}`` → one flat dict."""
+    if wrap and isinstance(raw.get(wrap), dict):
+        merged = {key: value for key, value in raw.items() if key != wrap}
+        merged.update(raw[wrap])
+        return merged
+    return raw
+
+
+def field_of(error: msgspec.ValidationError) -> str | None:
+    """The top-level field a msgspec error points at (``… - at `$.inbox_id` `` → ``inbox_id``)."""
+    message = str(error)
+    marker = message.rfind(" - at `$")
+    if marker == -1:
+        missing = re.search(r"missing required field `([^`]+)`", message)
+        return missing.group(1) if missing else None
+    path = message[marker + len(" - at `$") : -1]
+    match = _PATH_PART.match(path)
+    if not match:
+        return None
+    return match.group(2) or match.group(3) or match.group(1)
+
+
+def convert(data: dict[str, Any], struct: type[T]) -> T:
+    """Convert a dict to ``struct``; strings from forms become ints and booleans where declared."""
+    try:
+        return msgspec.convert(data, struct, strict=False)
+    except msgspec.ValidationError as error:
+        name = field_of(error)
+        detail = str(error).split(" - at `")[0]
+        detail = detail[0].upper() + detail[1:] if detail else "Invalid value"
+        if name:
+            raise ValidationFailed(f"{name} is invalid: {detail}", [name]) from None
+        raise ValidationFailed(detail, []) from None
+
+
+async def parse_body(request: Request[Any, Any, Any], struct: type[T], wrap: str | None = None) -> T:
+    return convert(unwrap(await read_raw_body(request), wrap), struct)
+
+
+def body(struct: type[T], wrap: str | None = None) -> Provide:
+    """The dependency that parses an endpoint's body into ``struct`` (``dependencies={"payload": body(...)}``)."""
+
+    async def provide_payload(request: Request[Any, Any, Any]) -> Any:
+        return await parse_body(request, struct, wrap)
+
+    provide_payload.body_spec = BodySpec(struct, wrap)  # type: ignore[attr-defined]
+    return Provide(provide_payload)

@@ -1,0 +1,38 @@
+"""Random tokens, and the keyed digest and encryption that keep access tokens safe at rest."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def secure_token(length: int = 24) -> str:
+    """A base58 token like Rails' ``has_secure_token`` (24 characters by default)."""
+    return "".join(secrets.choice(_BASE58) for _ in range(length))
+
+
+class TokenVault:
+    """Digests tokens for look-up and encrypts them for display, both keyed by the server secret."""
+
+    def __init__(self, secret_key: str) -> None:
+        root = secret_key.encode()
+        self._digest_key = hmac.new(root, b"frontdesk access-token digest", hashlib.sha256).digest()
+        self._aead = AESGCM(hmac.new(root, b"frontdesk access-token encryption", hashlib.sha256).digest())
+
+    def digest(self, token: str) -> str:
+        return hmac.new(self._digest_key, token.encode(), hashlib.sha256).hexdigest()
+
+    def encrypt(self, token: str) -> str:
+        nonce = os.urandom(12)
+        return base64.urlsafe_b64encode(nonce + self._aead.encrypt(nonce, token.encode(), None)).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        raw = base64.urlsafe_b64decode(ciphertext.encode())
+        return self._aead.decrypt(raw[:12], raw[12:], None).decode()

@@ -1,0 +1,31 @@
+"""The tables, as SQLAlchemy Core ``Table`` objects (hot paths use Core statements, not the ORM)."""
+
+from frontdesk.models.accounts import access_tokens, account_users, accounts, users
+from frontdesk.models.base import metadata
+from frontdesk.models.contacts import contact_inboxes, contact_labels, contacts
+from frontdesk.models.conversations import conversation_labels, conversations
+from frontdesk.models.inboxes import channel_api, channel_web_widgets, inbox_members, inboxes
+from frontdesk.models.labels import labels
+from frontdesk.models.messages import messages
+from frontdesk.models.teams import team_members, teams
+
+__all__ = [
+    "access_tokens",
+    "account_users",
+    "accounts",
+    "channel_api",
+    "channel_web_widgets",
+    "contact_inboxes",
+    "contact_labels",
+    "contacts",
+    "conversation_labels",
+    "conversations",
+    "inbox_members",
+    "inboxes",
+    "labels",
+    "messages",
+    "metadata",
+    "team_members",
+    "teams",
+    "users",
+]

@@ -1,0 +1,15 @@
+"""Every router of the HTTP API, in one list."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from frontdesk.accounts.endpoints import router as accounts_router
+from frontdesk.profile.endpoints import router as profile_router
+
+
+def route_handlers() -> list[ControllerRouterHandler]:
+    return [
+        profile_router,
+        accounts_router,
+    ]

@@ -23,6 +23,7 @@ from frontdesk.errors import FrontdeskError
 from frontdesk.events.registry import register_listeners
 from frontdesk.kit.openapi import build_openapi
 from frontdesk.kit.tokens import TokenVault
+from frontdesk.kit.transactions import TransactionMiddleware
 from frontdesk.routes import route_handlers
 
 logger = logging.getLogger("frontdesk")
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             IntegrityError: _integrity_error,
             Exception: _unexpected_error,
         },
+        middleware=[TransactionMiddleware],
         lifespan=[lifespan],
         state=state,
         openapi_config=OpenAPIConfig(

@@ -83,37 +83,42 @@ class Database:
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
 
+    async def begin(self, *, write: bool = True) -> UnitOfWork:
+        """Open a connection and start its transaction; the caller ends it with commit() or rollback()."""
+        engine = self.write_engine if write else self.read_engine
+        conn = await engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        return UnitOfWork(conn, self)
+
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[UnitOfWork]:
-        """One transaction: commits when the block ends, rolls back on an exception.
-
-        Events emitted inside are handed to the dispatcher's in-transaction listeners just before
-        the commit (so outbox rows commit with the change) and to its after-commit listeners once
-        the commit succeeded; a rollback drops them.
-        """
-        engine = self.write_engine if write else self.read_engine
-        async with engine.connect() as conn:
-            await conn.begin()
-            uow = UnitOfWork(conn, self)
-            try:
-                yield uow
-                if uow.events:
-                    await self.dispatcher.before_commit(uow)
-                await conn.commit()
-            except BaseException:
-                await conn.rollback()
-                raise
-        if uow.events:
-            await self.dispatcher.after_commit(uow.events)
+        """One transaction for a block: commits when it ends, rolls back on an exception."""
+        uow = await self.begin(write=write)
+        try:
+            yield uow
+        except BaseException:
+            await uow.rollback()
+            raise
+        await uow.commit()
 
 
 class UnitOfWork:
-    """A connection inside one transaction, plus the events the work raised."""
+    """A connection inside one transaction, plus the events the work raised.
+
+    Events are handed to the dispatcher's in-transaction listeners just before the commit (so
+    outbox rows commit with the change) and to its after-commit listeners once the commit
+    succeeded; a rollback drops them.
+    """
 
     def __init__(self, conn: AsyncConnection, database: Database) -> None:
         self.conn = conn
         self.database = database
         self.events: list[Event] = []
+        self.closed = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -121,3 +126,28 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
+
+    async def commit(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self.events:
+                await self.database.dispatcher.before_commit(self)
+            await self.conn.commit()
+        except BaseException:
+            await self.rollback()
+            raise
+        self.closed = True
+        await self.conn.close()
+        if self.events:
+            await self.database.dispatcher.after_commit(self.events)
+
+    async def rollback(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.events.clear()
+        try:
+            await self.conn.rollback()
+        finally:
+            await self.conn.close()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 from sqlalchemy import select
 
 from frontdesk.auth.tokens import find_user_by_token
 from frontdesk.db import Database, UnitOfWork
 from frontdesk.errors import NotSignedIn, Unauthorized, not_authorized
 from frontdesk.kit.tokens import TokenVault
+from frontdesk.kit.transactions import request_unit_of_work
 from frontdesk.models import account_users, accounts
 
 ROLE_AGENT = 0
@@ -24,11 +26,10 @@ ROLE_NAMES = {value: key for key, value in ROLES.items()}
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def provide_uow(request: Request[Any, Any, State]) -> AsyncGenerator[UnitOfWork, None]:
-    """One transaction per request, committed after the handler built its response, before it is sent."""
+async def provide_uow(request: Request[Any, Any, State]) -> UnitOfWork:
+    """The request's transaction; ``TransactionMiddleware`` commits or rolls it back by the response status."""
     database: Database = request.app.state.database
-    async with database.unit_of_work(write=request.method not in _READ_METHODS) as uow:
-        yield uow
+    return await request_unit_of_work(request.scope, database, write=request.method not in _READ_METHODS)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def token_from_headers(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
-async def provide_current_user(request: Request[Any, Any, State], uow: UnitOfWork) -> CurrentUser:
+async def provide_current_user(request: Request[Any, Any, State], uow: NamedDependency[UnitOfWork]) -> CurrentUser:
     token = token_from_headers(request)
     if not token:
         session_user = await _user_from_session(request, uow)
@@ -91,7 +92,9 @@ class AccountContext:
             raise not_authorized()
 
 
-async def provide_account(account_id: int, current_user: CurrentUser, uow: UnitOfWork) -> AccountContext:
+async def provide_account(
+    account_id: FromPath[int], current_user: NamedDependency[CurrentUser], uow: NamedDependency[UnitOfWork]
+) -> AccountContext:
     row = (
         await uow.conn.execute(
             select(accounts, account_users.c.role, account_users.c.id.label("account_user_id"))
@@ -105,3 +108,10 @@ async def provide_account(account_id: int, current_user: CurrentUser, uow: UnitO
     if row.status != 0:
         raise Unauthorized("Account is suspended")
     return AccountContext(account_id=account_id, account=row, user=current_user, role=row.role, account_user=row)
+
+
+# Handler parameter types: Litestar injects these by name (``uow``, ``account``, ``current_user``);
+# a parsed body is ``payload: NamedDependency[SomeStruct]`` with ``dependencies={"payload": body(SomeStruct)}``.
+Uow = NamedDependency[UnitOfWork]
+Account = NamedDependency[AccountContext]
+User = NamedDependency[CurrentUser]

@@ -35,6 +35,7 @@ accounts = Table(
     Column("last_conversation_display_id", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
+    sqlite_autoincrement=True,
 )
 
 users = Table(
@@ -54,6 +55,7 @@ users = Table(
     Column("confirmed_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
+    sqlite_autoincrement=True,
 )
 
 account_users = Table(
@@ -72,6 +74,7 @@ account_users = Table(
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
     UniqueConstraint("account_id", "user_id"),
+    sqlite_autoincrement=True,
 )
 
 access_tokens = Table(
@@ -87,4 +90,5 @@ access_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
     UniqueConstraint("owner_type", "owner_id"),
+    sqlite_autoincrement=True,
 )

@@ -41,6 +41,7 @@ contacts = Table(
     UniqueConstraint("account_id", "phone_number"),
     Index("ix_contacts_account_id_created_at", "account_id", "created_at"),
     Index("ix_contacts_account_id_name", "account_id", "name"),
+    sqlite_autoincrement=True,
 )
 
 contact_inboxes = Table(
@@ -55,6 +56,7 @@ contact_inboxes = Table(
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
     UniqueConstraint("inbox_id", "source_id"),
+    sqlite_autoincrement=True,
 )
 
 contact_labels = Table(
@@ -66,4 +68,5 @@ contact_labels = Table(
     Column("title", String(255), nullable=False),
     UniqueConstraint("contact_id", "title"),
     Index("ix_contact_labels_account_id_title", "account_id", "title"),
+    sqlite_autoincrement=True,
 )

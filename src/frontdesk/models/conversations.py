@@ -55,6 +55,7 @@ conversations = Table(
     Index("ix_conversations_inbox_id_status", "inbox_id", "status"),
     Index("ix_conversations_assignee_id_status", "assignee_id", "status"),
     Index("ix_conversations_team_id", "team_id"),
+    sqlite_autoincrement=True,
 )
 
 conversation_labels = Table(
@@ -66,4 +67,5 @@ conversation_labels = Table(
     Column("title", String(255), nullable=False),
     UniqueConstraint("conversation_id", "title"),
     Index("ix_conversation_labels_account_id_title", "account_id", "title"),
+    sqlite_autoincrement=True,
 )

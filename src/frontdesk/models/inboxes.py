@@ -21,6 +21,7 @@ channel_api = Table(
     Column("additional_attributes", JSONType, nullable=False, server_default="{}"),
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
+    sqlite_autoincrement=True,
 )
 
 channel_web_widgets = Table(
@@ -44,6 +45,7 @@ channel_web_widgets = Table(
     Column("allowed_domains", Text, nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
+    sqlite_autoincrement=True,
 )
 
 inboxes = Table(
@@ -74,6 +76,7 @@ inboxes = Table(
     Column("email_address", String(255)),
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
+    sqlite_autoincrement=True,
 )
 
 inbox_members = Table(
@@ -85,4 +88,5 @@ inbox_members = Table(
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
     UniqueConstraint("inbox_id", "user_id"),
+    sqlite_autoincrement=True,
 )

@@ -18,4 +18,5 @@ labels = Table(
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
     UniqueConstraint("account_id", "title"),
+    sqlite_autoincrement=True,
 )

@@ -35,4 +35,5 @@ messages = Table(
     Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
     Index("ix_messages_account_id_created_at", "account_id", "created_at"),
     Index("ix_messages_inbox_id_source_id", "inbox_id", "source_id"),
+    sqlite_autoincrement=True,
 )

@@ -17,6 +17,7 @@ teams = Table(
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
     UniqueConstraint("account_id", "name"),
+    sqlite_autoincrement=True,
 )
 
 team_members = Table(
@@ -28,4 +29,5 @@ team_members = Table(
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
     UniqueConstraint("team_id", "user_id"),
+    sqlite_autoincrement=True,
 )

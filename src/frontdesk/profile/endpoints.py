@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, get, post, put
+from litestar.di import NamedDependency
 
-from frontdesk.auth.dependencies import CurrentUser
-from frontdesk.db import UnitOfWork
+from frontdesk.auth.dependencies import Uow, User
 from frontdesk.kit.body import body
 from frontdesk.profile import service
 from frontdesk.profile.presenters import present_profile
 from frontdesk.profile.schemas import AvailabilityUpdate, ProfilePayload, ProfileUpdate
 
 
-async def _profile(request: Request[Any, Any, Any], uow: UnitOfWork, user_id: int) -> ProfilePayload:
+async def _profile(request: Request[Any, Any, Any], uow: Uow, user_id: int) -> ProfilePayload:
     return present_profile(*await service.load_profile(uow, request.app.state.vault, user_id))
 
 
 @get("/", summary="Fetch user profile", operation_id="fetchProfile")
-async def show_profile(request: Request[Any, Any, Any], current_user: CurrentUser, uow: UnitOfWork) -> ProfilePayload:
+async def show_profile(request: Request[Any, Any, Any], current_user: User, uow: Uow) -> ProfilePayload:
     return await _profile(request, uow, current_user.id)
 
 
@@ -30,7 +30,7 @@ async def show_profile(request: Request[Any, Any, Any], current_user: CurrentUse
     dependencies={"payload": body(ProfileUpdate, wrap="profile")},
 )
 async def update_profile(
-    request: Request[Any, Any, Any], current_user: CurrentUser, uow: UnitOfWork, payload: ProfileUpdate
+    request: Request[Any, Any, Any], current_user: User, uow: Uow, payload: NamedDependency[ProfileUpdate]
 ) -> ProfilePayload:
     changes = {key: getattr(payload, key) for key in payload.__struct_fields__ if getattr(payload, key) is not None}
     await service.update_profile(uow, current_user.id, changes)
@@ -38,9 +38,7 @@ async def update_profile(
 
 
 @post("/reset_access_token", status_code=200, summary="Reset the access token")
-async def reset_access_token(
-    request: Request[Any, Any, Any], current_user: CurrentUser, uow: UnitOfWork
-) -> ProfilePayload:
+async def reset_access_token(request: Request[Any, Any, Any], current_user: User, uow: Uow) -> ProfilePayload:
     await service.reset_access_token(uow, request.app.state.vault, current_user.id)
     return await _profile(request, uow, current_user.id)
 
@@ -52,7 +50,7 @@ async def reset_access_token(
     dependencies={"payload": body(AvailabilityUpdate, wrap="profile")},
 )
 async def set_availability(
-    request: Request[Any, Any, Any], current_user: CurrentUser, uow: UnitOfWork, payload: AvailabilityUpdate
+    request: Request[Any, Any, Any], current_user: User, uow: Uow, payload: NamedDependency[AvailabilityUpdate]
 ) -> ProfilePayload:
     await service.set_availability(uow, current_user.id, payload.account_id, payload.availability)
     return await _profile(request, uow, current_user.id)

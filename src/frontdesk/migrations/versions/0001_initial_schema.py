@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 04:44:36.367168
+Create Date: 2026-11-25 04:46:41.421612
 """
 
 from __future__ import annotations
@@ -27,20 +27,15 @@ def upgrade() -> None:
         sa.Column("token_digest", sa.String(length=64), nullable=False),
         sa.Column("token_ciphertext", sa.Text(), nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_tokens")),
         sa.UniqueConstraint("owner_type", "owner_id", name=op.f("uq_access_tokens_owner_type_owner_id")),
         sa.UniqueConstraint("token_digest", name=op.f("uq_access_tokens_token_digest")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "accounts",
@@ -58,32 +53,21 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "settings",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            server_default="{}",
-            nullable=False,
+            "settings", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), server_default="{}", nullable=False
         ),
         sa.Column(
-            "limits",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            server_default="{}",
-            nullable=False,
+            "limits", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), server_default="{}", nullable=False
         ),
         sa.Column("feature_flags", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("last_conversation_display_id", sa.Integer(), server_default="0", nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "users",
@@ -95,10 +79,7 @@ def upgrade() -> None:
         sa.Column("pubsub_token", sa.String(length=64), nullable=False),
         sa.Column("availability", sa.Integer(), server_default="0", nullable=False),
         sa.Column(
-            "ui_settings",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            server_default="{}",
-            nullable=False,
+            "ui_settings", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), server_default="{}", nullable=False
         ),
         sa.Column(
             "custom_attributes",
@@ -109,20 +90,15 @@ def upgrade() -> None:
         sa.Column("message_signature", sa.Text(), nullable=True),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
         sa.UniqueConstraint("pubsub_token", name=op.f("uq_users_pubsub_token")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "account_users",
@@ -135,22 +111,13 @@ def upgrade() -> None:
         sa.Column("inviter_id", sa.Integer(), nullable=True),
         sa.Column("active_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_account_users_account_id_accounts"),
-            ondelete="CASCADE",
+            ["account_id"], ["accounts.id"], name=op.f("fk_account_users_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["inviter_id"], ["users.id"], name=op.f("fk_account_users_inviter_id_users"), ondelete="SET NULL"
@@ -160,6 +127,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_users")),
         sa.UniqueConstraint("account_id", "user_id", name=op.f("uq_account_users_account_id_user_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("account_users", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_users_user_id"), ["user_id"], unique=False)
@@ -180,25 +148,17 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_channel_api_account_id_accounts"),
-            ondelete="CASCADE",
+            ["account_id"], ["accounts.id"], name=op.f("fk_channel_api_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_api")),
         sa.UniqueConstraint("identifier", name=op.f("uq_channel_api_identifier")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("channel_api", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_channel_api_account_id"), ["account_id"], unique=False)
@@ -226,25 +186,17 @@ def upgrade() -> None:
         sa.Column("continuity_via_email", sa.Boolean(), server_default="1", nullable=False),
         sa.Column("allowed_domains", sa.Text(), server_default="", nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_channel_web_widgets_account_id_accounts"),
-            ondelete="CASCADE",
+            ["account_id"], ["accounts.id"], name=op.f("fk_channel_web_widgets_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_web_widgets")),
         sa.UniqueConstraint("website_token", name=op.f("uq_channel_web_widgets_website_token")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("channel_web_widgets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_channel_web_widgets_account_id"), ["account_id"], unique=False)
@@ -274,16 +226,10 @@ def upgrade() -> None:
         sa.Column("contact_type", sa.Integer(), server_default="0", nullable=False),
         sa.Column("blocked", sa.Boolean(), server_default="0", nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_contacts_account_id_accounts"), ondelete="CASCADE"
@@ -292,6 +238,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "email", name=op.f("uq_contacts_account_id_email")),
         sa.UniqueConstraint("account_id", "identifier", name=op.f("uq_contacts_account_id_identifier")),
         sa.UniqueConstraint("account_id", "phone_number", name=op.f("uq_contacts_account_id_phone_number")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_account_id_created_at", ["account_id", "created_at"], unique=False)
@@ -320,10 +267,7 @@ def upgrade() -> None:
         sa.Column("enable_email_collect", sa.Boolean(), server_default="1", nullable=False),
         sa.Column("csat_survey_enabled", sa.Boolean(), server_default="0", nullable=False),
         sa.Column(
-            "csat_config",
-            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
-            server_default="{}",
-            nullable=False,
+            "csat_config", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), server_default="{}", nullable=False
         ),
         sa.Column("allow_messages_after_resolved", sa.Boolean(), server_default="1", nullable=False),
         sa.Column("lock_to_single_conversation", sa.Boolean(), server_default="0", nullable=False),
@@ -331,21 +275,16 @@ def upgrade() -> None:
         sa.Column("business_name", sa.String(length=255), nullable=True),
         sa.Column("email_address", sa.String(length=255), nullable=True),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_inboxes_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inboxes")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("inboxes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_inboxes_account_id"), ["account_id"], unique=False)
@@ -359,22 +298,17 @@ def upgrade() -> None:
         sa.Column("color", sa.String(length=32), server_default="#1f93ff", nullable=False),
         sa.Column("show_on_sidebar", sa.Boolean(), server_default="1", nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_labels_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_labels")),
         sa.UniqueConstraint("account_id", "title", name=op.f("uq_labels_account_id_title")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "teams",
@@ -384,22 +318,17 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("allow_auto_assign", sa.Boolean(), server_default="1", nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_teams_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
         sa.UniqueConstraint("account_id", "name", name=op.f("uq_teams_account_id_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "contact_inboxes",
@@ -410,22 +339,13 @@ def upgrade() -> None:
         sa.Column("hmac_verified", sa.Boolean(), server_default="0", nullable=False),
         sa.Column("pubsub_token", sa.String(length=64), nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_contact_inboxes_contact_id_contacts"),
-            ondelete="CASCADE",
+            ["contact_id"], ["contacts.id"], name=op.f("fk_contact_inboxes_contact_id_contacts"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["inbox_id"], ["inboxes.id"], name=op.f("fk_contact_inboxes_inbox_id_inboxes"), ondelete="CASCADE"
@@ -433,6 +353,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_inboxes")),
         sa.UniqueConstraint("inbox_id", "source_id", name=op.f("uq_contact_inboxes_inbox_id_source_id")),
         sa.UniqueConstraint("pubsub_token", name=op.f("uq_contact_inboxes_pubsub_token")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("contact_inboxes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_inboxes_contact_id"), ["contact_id"], unique=False)
@@ -444,19 +365,14 @@ def upgrade() -> None:
         sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=255), nullable=False),
         sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_contact_labels_account_id_accounts"),
-            ondelete="CASCADE",
+            ["account_id"], ["accounts.id"], name=op.f("fk_contact_labels_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_contact_labels_contact_id_contacts"),
-            ondelete="CASCADE",
+            ["contact_id"], ["contacts.id"], name=op.f("fk_contact_labels_contact_id_contacts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_labels")),
         sa.UniqueConstraint("contact_id", "title", name=op.f("uq_contact_labels_contact_id_title")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("contact_labels", schema=None) as batch_op:
         batch_op.create_index("ix_contact_labels_account_id_title", ["account_id", "title"], unique=False)
@@ -467,16 +383,10 @@ def upgrade() -> None:
         sa.Column("inbox_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["inbox_id"], ["inboxes.id"], name=op.f("fk_inbox_members_inbox_id_inboxes"), ondelete="CASCADE"
@@ -486,6 +396,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_members")),
         sa.UniqueConstraint("inbox_id", "user_id", name=op.f("uq_inbox_members_inbox_id_user_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("inbox_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_inbox_members_user_id"), ["user_id"], unique=False)
@@ -496,16 +407,10 @@ def upgrade() -> None:
         sa.Column("team_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["team_id"], ["teams.id"], name=op.f("fk_team_members_team_id_teams"), ondelete="CASCADE"
@@ -515,6 +420,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_team_members")),
         sa.UniqueConstraint("team_id", "user_id", name=op.f("uq_team_members_team_id_user_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("team_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_team_members_user_id"), ["user_id"], unique=False)
@@ -560,34 +466,19 @@ def upgrade() -> None:
         ),
         sa.Column("identifier", sa.String(length=255), nullable=True),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_conversations_account_id_accounts"),
-            ondelete="CASCADE",
+            ["account_id"], ["accounts.id"], name=op.f("fk_conversations_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["assignee_id"],
-            ["users.id"],
-            name=op.f("fk_conversations_assignee_id_users"),
-            ondelete="SET NULL",
+            ["assignee_id"], ["users.id"], name=op.f("fk_conversations_assignee_id_users"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_conversations_contact_id_contacts"),
-            ondelete="CASCADE",
+            ["contact_id"], ["contacts.id"], name=op.f("fk_conversations_contact_id_contacts"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["contact_inbox_id"],
@@ -604,12 +495,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
         sa.UniqueConstraint("account_id", "display_id", name=op.f("uq_conversations_account_id_display_id")),
         sa.UniqueConstraint("uuid", name=op.f("uq_conversations_uuid")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_conversations_account_status_activity",
-            ["account_id", "status", "last_activity_at"],
-            unique=False,
+            "ix_conversations_account_status_activity", ["account_id", "status", "last_activity_at"], unique=False
         )
         batch_op.create_index("ix_conversations_assignee_id_status", ["assignee_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_conversations_contact_id"), ["contact_id"], unique=False)
@@ -624,10 +514,7 @@ def upgrade() -> None:
         sa.Column("conversation_id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(length=255), nullable=False),
         sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["accounts.id"],
-            name=op.f("fk_conversation_labels_account_id_accounts"),
-            ondelete="CASCADE",
+            ["account_id"], ["accounts.id"], name=op.f("fk_conversation_labels_account_id_accounts"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
@@ -637,6 +524,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversation_labels")),
         sa.UniqueConstraint("conversation_id", "title", name=op.f("uq_conversation_labels_conversation_id_title")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("conversation_labels", schema=None) as batch_op:
         batch_op.create_index("ix_conversation_labels_account_id_title", ["account_id", "title"], unique=False)
@@ -674,16 +562,10 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("(CURRENT_TIMESTAMP)"),
-            nullable=False,
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_messages_account_id_accounts"), ondelete="CASCADE"
@@ -698,6 +580,7 @@ def upgrade() -> None:
             ["inbox_id"], ["inboxes.id"], name=op.f("fk_messages_inbox_id_inboxes"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index("ix_messages_account_id_created_at", ["account_id", "created_at"], unique=False)

@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk import __version__
@@ -21,6 +21,7 @@ from frontdesk.config import Settings, load_settings
 from frontdesk.db import Database
 from frontdesk.errors import FrontdeskError
 from frontdesk.events.registry import register_listeners
+from frontdesk.kit.docs import docs_router
 from frontdesk.kit.openapi import build_openapi
 from frontdesk.kit.tokens import TokenVault
 from frontdesk.kit.transactions import TransactionMiddleware
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     state = State({"settings": settings, "vault": TokenVault(settings.secret_key)})
     return Litestar(
-        route_handlers=[health, openapi_document, *route_handlers()],
+        route_handlers=[health, openapi_document, docs_router, *route_handlers()],
         dependencies={
             "uow": Provide(provide_uow),
             "current_user": Provide(provide_current_user),
@@ -107,8 +108,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Frontdesk",
             version=__version__,
             description="A Chatwoot-compatible customer-support inbox API.",
-            path="/docs",
-            render_plugins=[SwaggerRenderPlugin(path="/")],
+            # Litestar's own rendering of the bare document; /openapi.json and /docs are the public ones.
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
             create_examples=False,
         ),
         request_max_body_size=20 * 1024 * 1024,

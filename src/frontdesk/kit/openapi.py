@@ -3,6 +3,7 @@ bodies that ``kit.body.body()`` dependencies declare (Litestar cannot see those 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -10,6 +11,9 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 
 from frontdesk.kit.body import BodySpec
+
+# Litestar route paths carry converters ("{account_id:int}"); the document does not.
+_PATH_TYPE = re.compile(r":[a-z]+}")
 
 
 def _body_spec(handler: HTTPRouteHandler) -> BodySpec | None:
@@ -20,9 +24,59 @@ def _body_spec(handler: HTTPRouteHandler) -> BodySpec | None:
     return None
 
 
+_ERROR_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "description": "Chatwoot's error body for 401, 403, 404 and non-field 422s.",
+        "properties": {"error": {"type": "string"}},
+        "required": ["error"],
+    },
+    "ValidationError": {
+        "type": "object",
+        "description": "Chatwoot's record-invalid body: a message and the fields it is about.",
+        "properties": {"message": {"type": "string"}, "attributes": {"type": "array", "items": {"type": "string"}}},
+        "required": ["message", "attributes"],
+    },
+}
+
+
+def _error_response(description: str, *schemas: str) -> dict[str, Any]:
+    refs = [{"$ref": f"#/components/schemas/{name}"} for name in schemas]
+    schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _document_errors(document: dict[str, Any]) -> None:
+    """Replace Litestar's generic 400 with the error bodies Frontdesk really answers."""
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.pop("400", None)
+            if method in ("post", "put", "patch", "delete"):
+                responses["400"] = _error_response("The body is not valid JSON", "Error")
+                responses["422"] = _error_response(
+                    "Invalid input; the body names the field", "ValidationError", "Error"
+                )
+            if path.startswith("/api/"):
+                responses["401"] = _error_response("Missing or invalid access token, or not allowed", "Error")
+                responses["404"] = _error_response("Not found in this account", "Error")
+
+
 def build_openapi(app: Litestar) -> dict[str, Any]:
     document: dict[str, Any] = app.openapi_schema.to_schema()
     components = document.setdefault("components", {}).setdefault("schemas", {})
+    components.update(_ERROR_SCHEMAS)
+    components.pop("ErrorResponse", None)
+    _document_errors(document)
+    document.setdefault("components", {}).setdefault("securitySchemes", {})["userApiKey"] = {
+        "type": "apiKey",
+        "in": "header",
+        "name": "api_access_token",
+        "description": "The user's access token, shown on the profile (Authorization: Bearer works too).",
+    }
+    document["security"] = [{"userApiKey": []}]
     structs: list[type[msgspec.Struct]] = []
     bodies: list[tuple[str, str, BodySpec]] = []
     for route in app.routes:
@@ -32,7 +86,7 @@ def build_openapi(app: Litestar) -> dict[str, Any]:
             spec = _body_spec(handler)
             if spec is None:
                 continue
-            bodies.extend((route.path, str(verb).lower(), spec) for verb in handler.http_methods)
+            bodies.extend((_PATH_TYPE.sub("}", route.path), str(verb).lower(), spec) for verb in handler.http_methods)
             structs.append(spec.struct)
     if not structs:
         return document

@@ -1,0 +1,49 @@
+"""The interactive API docs page: Swagger UI, served from the swagger-ui-bundle package (no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from litestar import MediaType, Router, get
+from litestar.static_files import create_static_files_router
+
+_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Frontdesk API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({
+      url: "/openapi.json",
+      dom_id: "#swagger-ui",
+      deepLinking: true,
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+      layout: "StandaloneLayout",
+    });
+  </script>
+</body>
+</html>
+"""
+
+
+@get(["/docs", "/docs/"], media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=False)
+def docs_page() -> str:
+    return _PAGE
+
+
+docs_router = Router(
+    path="/",
+    route_handlers=[
+        docs_page,
+        create_static_files_router(path="/docs/assets", directories=[_ASSETS], include_in_schema=False),
+    ],
+)

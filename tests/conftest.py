@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.api import Admin, Api, make_admin
-from tests.fixtures.server import RunningServer, TestDatabase, make_test_database, serve
+from tests.fixtures.server import RunningServer, ThrowawayDatabase, make_test_database, serve
 
 
 @pytest.fixture(scope="session")
-def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayDatabase]:
     database = make_test_database(Path(tmp_path_factory.mktemp("db")))
     try:
         yield database
@@ -21,7 +21,7 @@ def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestData
 
 
 @pytest.fixture(scope="session")
-def server(test_database: TestDatabase) -> Iterator[RunningServer]:
+def server(test_database: ThrowawayDatabase) -> Iterator[RunningServer]:
     yield from serve(test_database)
 
 

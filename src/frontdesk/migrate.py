@@ -24,7 +24,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 def _upgrade(connection: Connection, config: Config) -> None:
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    # Feature branches of the chain (each off 0001) all apply; a merge revision joins them.
+    command.upgrade(config, "heads")
 
 
 async def migrate(url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from frontdesk.accounts.endpoints import router as accounts_router
+from frontdesk.contacts.endpoints import router as contacts_router
 from frontdesk.profile.endpoints import router as profile_router
 
 
@@ -12,4 +13,5 @@ def route_handlers() -> list[ControllerRouterHandler]:
     return [
         profile_router,
         accounts_router,
+        contacts_router,
     ]

@@ -1,0 +1,287 @@
+"""``/api/v1/accounts/{account_id}/contacts``: contacts, their contact inboxes and labels.
+
+Contacts are visible to every user of the account, agents included, as in Chatwoot.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Router, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from frontdesk.auth.dependencies import Account, Uow
+from frontdesk.contacts import service
+from frontdesk.contacts.presenters import present_contact, present_inbox_record
+from frontdesk.contacts.schemas import (
+    ContactableInbox,
+    ContactableInboxes,
+    ContactCreate,
+    ContactCreateResponse,
+    ContactFilter,
+    ContactInboxCreate,
+    ContactInboxPayload,
+    ContactList,
+    ContactListMeta,
+    ContactPayload,
+    ContactResponse,
+    ContactSearchMeta,
+    ContactSearchResult,
+    ContactUpdate,
+    CreatedContact,
+    CreatedContactInbox,
+    LabelList,
+    LabelsUpdate,
+)
+from frontdesk.errors import Unprocessable
+from frontdesk.inboxes.presenters import present_inbox_slim
+from frontdesk.kit.body import body
+from frontdesk.kit.schema import EmptyResponse
+
+LabelsQuery = Annotated[list[str] | None, QueryParameter(name="labels[]", required=False)]
+PlainLabelsQuery = Annotated[list[str] | None, QueryParameter(name="labels", required=False)]
+
+
+def _include_contact_inboxes(raw: str | None) -> bool:
+    """Chatwoot: absent means true; present means ``== "true"``."""
+    return raw is None or raw == "" or raw == "true"
+
+
+def _current_page(raw: Any) -> Any:
+    # Chatwoot echoes ``params[:page] || 1``: the string it was given, or 1.
+    return raw if raw not in (None, "") else 1
+
+
+def _payloads(page: service.ContactPage) -> list[ContactPayload]:
+    inboxes = page.contact_inboxes
+    return [present_contact(row, inboxes[row.id] if inboxes is not None else None) for row in page.contacts]
+
+
+@get("/", summary="List contacts", operation_id="contactList")
+async def list_contacts(
+    account: Account,
+    uow: Uow,
+    page: FromQuery[str | None] = None,
+    sort: FromQuery[str | None] = None,
+    labels: LabelsQuery = None,
+    plain_labels: PlainLabelsQuery = None,
+    include_contact_inboxes: FromQuery[str | None] = None,
+) -> ContactList:
+    result = await service.list_contacts(
+        uow,
+        account.account_id,
+        page=service.parse_page(page),
+        sort=sort,
+        labels=[*(labels or []), *(plain_labels or [])],
+        include_contact_inboxes=_include_contact_inboxes(include_contact_inboxes),
+    )
+    return ContactList(
+        meta=ContactListMeta(count=result.count, current_page=_current_page(page)), payload=_payloads(result)
+    )
+
+
+@post(
+    "/",
+    status_code=200,
+    summary="Create contact",
+    operation_id="contactCreate",
+    dependencies={"payload": body(ContactCreate, wrap="contact")},
+)
+async def create_contact(account: Account, uow: Uow, payload: NamedDependency[ContactCreate]) -> ContactCreateResponse:
+    fields = {key: getattr(payload, key) for key in payload.__struct_fields__}
+    created = await service.create_contact(uow, account.account_id, fields)
+    return ContactCreateResponse(
+        payload=CreatedContact(
+            contact=present_contact(created.contact, created.contact_inboxes),
+            contact_inbox=CreatedContactInbox(
+                inbox=present_inbox_record(created.inbox) if created.inbox is not None else None,
+                source_id=created.source_id,
+            ),
+        )
+    )
+
+
+@get("/search", summary="Search contacts", operation_id="contactSearch")
+async def search_contacts(
+    account: Account,
+    uow: Uow,
+    q: FromQuery[str | None] = None,
+    page: FromQuery[str | None] = None,
+    sort: FromQuery[str | None] = None,
+    include_contact_inboxes: FromQuery[str | None] = None,
+) -> ContactSearchResult:
+    if q is None or not q.strip():
+        raise Unprocessable("Specify search string with parameter q")
+    result = await service.search_contacts(
+        uow,
+        account.account_id,
+        q=q,
+        page=service.parse_page(page),
+        sort=sort,
+        include_contact_inboxes=_include_contact_inboxes(include_contact_inboxes),
+    )
+    return ContactSearchResult(
+        meta=ContactSearchMeta(count=result.count, current_page=_current_page(page), has_more=result.has_more),
+        payload=_payloads(result),
+    )
+
+
+@post(
+    "/filter",
+    status_code=200,
+    summary="Filter contacts",
+    operation_id="contactFilter",
+    dependencies={"payload": body(ContactFilter)},
+)
+async def filter_contacts(
+    account: Account,
+    uow: Uow,
+    payload: NamedDependency[ContactFilter],
+    page: FromQuery[str | None] = None,
+    sort: FromQuery[str | None] = None,
+    include_contact_inboxes: FromQuery[str | None] = None,
+) -> ContactList:
+    condition = service.build_filter(account.account_id, payload.payload)
+    raw_page = payload.page if payload.page is not None else page
+    result = await service.filter_contacts(
+        uow,
+        account.account_id,
+        condition,
+        page=service.parse_page(str(raw_page) if raw_page is not None else None),
+        sort=sort,
+        include_contact_inboxes=_include_contact_inboxes(include_contact_inboxes),
+    )
+    return ContactList(
+        meta=ContactListMeta(count=result.count, current_page=_current_page(raw_page)), payload=_payloads(result)
+    )
+
+
+async def _contact_payload(uow: Any, row: Any, include_contact_inboxes: bool) -> ContactPayload:
+    inboxes = (await service.contact_inboxes_of(uow, [row.id]))[row.id] if include_contact_inboxes else None
+    return present_contact(row, inboxes)
+
+
+@get("/{contact_id:int}", summary="Show contact", operation_id="contactDetails")
+async def show_contact(
+    account: Account, uow: Uow, contact_id: FromPath[int], include_contact_inboxes: FromQuery[str | None] = None
+) -> ContactResponse:
+    row = await service.get_contact(uow, account.account_id, contact_id)
+    return ContactResponse(payload=await _contact_payload(uow, row, _include_contact_inboxes(include_contact_inboxes)))
+
+
+async def _update(
+    account: Account, uow: Uow, contact_id: int, payload: ContactUpdate, include_contact_inboxes: str | None
+) -> ContactResponse:
+    fields = {
+        key: getattr(payload, key) for key in payload.__struct_fields__ if getattr(payload, key) is not msgspec.UNSET
+    }
+    row = await service.update_contact(uow, account.account_id, contact_id, fields)
+    return ContactResponse(payload=await _contact_payload(uow, row, _include_contact_inboxes(include_contact_inboxes)))
+
+
+@put(
+    "/{contact_id:int}",
+    summary="Update contact",
+    operation_id="contactUpdate",
+    dependencies={"payload": body(ContactUpdate, wrap="contact")},
+)
+async def update_contact(
+    account: Account,
+    uow: Uow,
+    contact_id: FromPath[int],
+    payload: NamedDependency[ContactUpdate],
+    include_contact_inboxes: FromQuery[str | None] = None,
+) -> ContactResponse:
+    return await _update(account, uow, contact_id, payload, include_contact_inboxes)
+
+
+@patch(
+    "/{contact_id:int}",
+    summary="Update contact",
+    operation_id="contactPatch",
+    dependencies={"payload": body(ContactUpdate, wrap="contact")},
+)
+async def patch_contact(
+    account: Account,
+    uow: Uow,
+    contact_id: FromPath[int],
+    payload: NamedDependency[ContactUpdate],
+    include_contact_inboxes: FromQuery[str | None] = None,
+) -> ContactResponse:
+    return await _update(account, uow, contact_id, payload, include_contact_inboxes)
+
+
+@delete("/{contact_id:int}", status_code=200, summary="Delete contact", operation_id="contactDelete")
+async def delete_contact(account: Account, uow: Uow, contact_id: FromPath[int]) -> EmptyResponse:
+    await service.delete_contact(uow, account.account_id, contact_id)
+    return EmptyResponse()
+
+
+@post(
+    "/{contact_id:int}/contact_inboxes",
+    status_code=200,
+    summary="Create contact inbox",
+    operation_id="contactInboxCreation",
+    dependencies={"payload": body(ContactInboxCreate, wrap="contact_inbox")},
+)
+async def create_contact_inbox(
+    account: Account, uow: Uow, contact_id: FromPath[int], payload: NamedDependency[ContactInboxCreate]
+) -> ContactInboxPayload:
+    source_id = str(payload.source_id) if payload.source_id is not None else None
+    contact_inbox, inbox = await service.create_contact_inbox(
+        uow, account, contact_id, payload.inbox_id, source_id, bool(payload.hmac_verified)
+    )
+    return ContactInboxPayload(source_id=contact_inbox.source_id, inbox=present_inbox_slim(inbox))
+
+
+@get(
+    "/{contact_id:int}/contactable_inboxes",
+    summary="Get contactable inboxes",
+    operation_id="contactableInboxesGet",
+)
+async def contactable_inboxes(account: Account, uow: Uow, contact_id: FromPath[int]) -> ContactableInboxes:
+    found = await service.contactable_inboxes(uow, account, contact_id)
+    return ContactableInboxes(
+        payload=[ContactableInbox(inbox=present_inbox_slim(inbox), source_id=source_id) for inbox, source_id in found]
+    )
+
+
+@get("/{contact_id:int}/labels", summary="List labels of a contact", operation_id="contactLabelsList")
+async def list_contact_labels(account: Account, uow: Uow, contact_id: FromPath[int]) -> LabelList:
+    return LabelList(payload=await service.contact_labels(uow, account.account_id, contact_id))
+
+
+@post(
+    "/{contact_id:int}/labels",
+    status_code=200,
+    summary="Replace the labels of a contact",
+    operation_id="contactLabelsReplace",
+    dependencies={"payload": body(LabelsUpdate, wrap="label")},
+)
+async def replace_contact_labels(
+    account: Account, uow: Uow, contact_id: FromPath[int], payload: NamedDependency[LabelsUpdate]
+) -> LabelList:
+    titles = await service.set_contact_labels(uow, account.account_id, contact_id, payload.labels or [])
+    return LabelList(payload=titles)
+
+
+router = Router(
+    path="/api/v1/accounts/{account_id:int}/contacts",
+    route_handlers=[
+        list_contacts,
+        create_contact,
+        search_contacts,
+        filter_contacts,
+        show_contact,
+        update_contact,
+        patch_contact,
+        delete_contact,
+        create_contact_inbox,
+        contactable_inboxes,
+        list_contact_labels,
+        replace_contact_labels,
+    ],
+    tags=["Contacts"],
+)

@@ -7,8 +7,12 @@ from litestar.types import ControllerRouterHandler
 from frontdesk.accounts.endpoints import router as accounts_router
 from frontdesk.agents.endpoints import router as agents_router
 from frontdesk.contacts.endpoints import router as contacts_router
+from frontdesk.conversations.endpoints import router as conversations_router
 from frontdesk.inboxes.endpoints import router as inboxes_router
+from frontdesk.labels.endpoints import router as labels_router
+from frontdesk.messages.endpoints import router as messages_router
 from frontdesk.profile.endpoints import router as profile_router
+from frontdesk.teams.endpoints import router as teams_router
 
 
 def route_handlers() -> list[ControllerRouterHandler]:
@@ -18,4 +22,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
         contacts_router,
         agents_router,
         inboxes_router,
+        labels_router,
+        teams_router,
+        conversations_router,
+        messages_router,
     ]

@@ -1,0 +1,119 @@
+"""``/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Router, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+
+from frontdesk.agents.presenters import UserPushData, user_push_data
+from frontdesk.auth.dependencies import Account, Uow
+from frontdesk.config import Settings
+from frontdesk.contacts.presenters import contact_push_data
+from frontdesk.conversations import repository as conversation_repository
+from frontdesk.conversations.presenters import label_list
+from frontdesk.errors import ValidationFailed
+from frontdesk.kit.body import body
+from frontdesk.kit.time import iso
+from frontdesk.messages import service
+from frontdesk.messages.presenters import MessagePayload, SenderRows, present_message
+from frontdesk.messages.schemas import MessageCreate, MessageList, MessagesMeta, MessageStatusUpdate
+
+
+def _cursor(value: str | None, name: str) -> int | None:
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationFailed(f"{name} is not a number", [name]) from None
+
+
+@get("/", summary="Get messages", operation_id="list-all-messages")
+async def list_messages(
+    account: Account,
+    uow: Uow,
+    conversation_id: FromPath[int],
+    before: FromQuery[str | None] = None,
+    after: FromQuery[str | None] = None,
+) -> MessageList:
+    conversation = await conversation_repository.get_conversation(uow, account, conversation_id)
+    rows, senders = await service.list_messages(
+        uow, conversation, before=_cursor(before, "before"), after=_cursor(after, "after")
+    )
+    people = await conversation_repository.contacts_by_id(uow, [conversation.contact_id])
+    assignee: UserPushData | msgspec.UnsetType = msgspec.UNSET
+    if conversation.assignee_id is not None:
+        agents = await conversation_repository.account_users_by_id(uow, account.account_id, [conversation.assignee_id])
+        if conversation.assignee_id in agents:
+            agent = agents[conversation.assignee_id]
+            assignee = user_push_data(agent, agent.availability)
+    meta = MessagesMeta(
+        labels=label_list(conversation.cached_label_list),
+        additional_attributes=conversation.additional_attributes or {},
+        contact=contact_push_data(people[conversation.contact_id]),
+        assignee=assignee,
+        agent_last_seen_at=iso(conversation.agent_last_seen_at),
+        assignee_last_seen_at=iso(conversation.assignee_last_seen_at),
+    )
+    return MessageList(meta=meta, payload=[present_message(row, conversation.display_id, senders) for row in rows])
+
+
+@post(
+    "/",
+    status_code=200,
+    summary="Create new message",
+    operation_id="create-a-new-message-in-a-conversation",
+    dependencies={"payload": body(MessageCreate, wrap="message")},
+)
+async def create_message(
+    request: Request[Any, Any, Any],
+    account: Account,
+    uow: Uow,
+    conversation_id: FromPath[int],
+    payload: NamedDependency[MessageCreate],
+) -> MessagePayload:
+    settings: Settings = request.app.state.settings
+    conversation = await conversation_repository.get_conversation(uow, account, conversation_id, for_update=True)
+    created = await service.create_message(
+        uow, account, conversation, payload, flood_limit=settings.message_flood_limit
+    )
+    return present_message(created.row, conversation.display_id, created.senders, created.echo_id)
+
+
+@delete("/{message_id:int}", status_code=200, summary="Delete a message", operation_id="delete-a-message")
+async def delete_message(
+    account: Account, uow: Uow, conversation_id: FromPath[int], message_id: FromPath[int]
+) -> MessagePayload:
+    conversation = await conversation_repository.get_conversation(uow, account, conversation_id)
+    row = await service.delete_message(uow, account, conversation, message_id)
+    return present_message(row, conversation.display_id, await service.load_senders(uow, account.account_id, [row]))
+
+
+@patch(
+    "/{message_id:int}",
+    summary="Update message status",
+    operation_id="update-message-status",
+    dependencies={"payload": body(MessageStatusUpdate, wrap="message")},
+)
+async def update_message(
+    account: Account,
+    uow: Uow,
+    conversation_id: FromPath[int],
+    message_id: FromPath[int],
+    payload: NamedDependency[MessageStatusUpdate],
+) -> MessagePayload:
+    conversation = await conversation_repository.get_conversation(uow, account, conversation_id)
+    row = await service.update_message_status(uow, account, conversation, message_id, payload)
+    senders: SenderRows = await service.load_senders(uow, account.account_id, [row])
+    return present_message(row, conversation.display_id, senders)
+
+
+router = Router(
+    path="/api/v1/accounts/{account_id:int}/conversations/{conversation_id:int}/messages",
+    route_handlers=[list_messages, create_message, delete_message, update_message],
+    tags=["Messages"],
+)

@@ -1,0 +1,46 @@
+"""Request and response shapes of a conversation's messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from frontdesk.agents.presenters import UserPushData
+from frontdesk.contacts.presenters import ContactPushData
+from frontdesk.kit.schema import Schema
+from frontdesk.messages.presenters import MessagePayload
+
+
+class MessageCreate(Schema):
+    """``POST …/conversations/{id}/messages`` (and ``message`` of a conversation create)."""
+
+    content: str | None = None
+    message_type: str | None = None
+    private: bool = False
+    content_type: str | None = None
+    # An object, or a JSON string of one (multipart clients send it that way).
+    content_attributes: dict[str, Any] | str | None = None
+    echo_id: str | int | None = None
+    source_id: str | None = None
+    campaign_id: int | None = None
+    template_params: dict[str, Any] | None = None
+
+
+class MessageStatusUpdate(Schema):
+    status: str | None = None
+    external_error: str | None = None
+
+
+class MessagesMeta(msgspec.Struct, kw_only=True):
+    labels: list[str]
+    additional_attributes: dict[str, Any]
+    contact: ContactPushData
+    assignee: UserPushData | msgspec.UnsetType = msgspec.UNSET
+    agent_last_seen_at: str | None
+    assignee_last_seen_at: str | None
+
+
+class MessageList(msgspec.Struct):
+    meta: MessagesMeta
+    payload: list[MessagePayload]

@@ -1,0 +1,321 @@
+"""Messages: create (with Chatwoot's after-create chain on the conversation), list, delete, status updates.
+
+Creating a message is the hot path: a handful of Core statements, the conversation row changed by one
+UPDATE, no reloading.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from frontdesk.auth.dependencies import AccountContext
+from frontdesk.conversations import repository as conversation_repository
+from frontdesk.conversations.events import emit_changes
+from frontdesk.conversations.presenters import STATUS_NAMES, STATUSES
+from frontdesk.db import UnitOfWork
+from frontdesk.errors import Forbidden, FrontdeskError, NotFound, Unprocessable, ValidationFailed
+from frontdesk.events.dispatcher import Event
+from frontdesk.inboxes.repository import CHANNEL_API
+from frontdesk.kit.time import utc_now
+from frontdesk.messages.enums import (
+    CONTENT_TYPES,
+    DELETED_CONTENT,
+    DELIVERED,
+    INCOMING,
+    MAX_CONTENT_LENGTH,
+    MESSAGE_TYPES,
+    OUTGOING,
+    READ,
+    SENDER_CONTACT,
+    SENDER_USER,
+)
+from frontdesk.messages.enums import (
+    STATUS_NAMES as MESSAGE_STATUS_NAMES,
+)
+from frontdesk.messages.enums import (
+    STATUSES as MESSAGE_STATUSES,
+)
+from frontdesk.messages.presenters import SenderRows
+from frontdesk.messages.schemas import MessageCreate, MessageStatusUpdate
+from frontdesk.models import contacts, conversations, messages
+
+OPEN = STATUSES["open"]
+RESOLVED = STATUSES["resolved"]
+SNOOZED = STATUSES["snoozed"]
+
+# How many messages the list shows (Chatwoot's MessageFinder).
+LATEST_LIMIT = 20
+BEFORE_LIMIT = 20
+AFTER_LIMIT = 100
+BETWEEN_LIMIT = 1000
+
+
+@dataclass
+class CreatedMessage:
+    row: Any
+    echo_id: str | None
+    senders: SenderRows
+
+
+def _invalid(message: str, attribute: str, *, record_style: bool) -> FrontdeskError:
+    """Chatwoot answers a failed message save two ways: the messages endpoint rescues it as
+    ``{"error": "Validation failed: …"}``, a conversation create lets it reach the record-invalid handler."""
+    if record_style:
+        return ValidationFailed(message, [attribute])
+    return Unprocessable(f"Validation failed: {message}")
+
+
+def _content_attributes(value: dict[str, Any] | str | None) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
+
+
+async def create_message(
+    uow: UnitOfWork,
+    account: AccountContext,
+    conversation: Any,
+    params: MessageCreate,
+    *,
+    flood_limit: int,
+    record_style_errors: bool = False,
+) -> CreatedMessage:
+    """Write a message into ``conversation`` (a row of ``conversation_select``) as the request's user."""
+    message_type_name = params.message_type or "outgoing"
+    if message_type_name not in MESSAGE_TYPES:
+        raise ValidationFailed(f"'{message_type_name}' is not a valid message_type", ["message_type"])
+    message_type = MESSAGE_TYPES[message_type_name]
+    if message_type == INCOMING and conversation.channel_type != CHANNEL_API:
+        raise Unprocessable("Incoming messages are only allowed in Api inboxes")
+    content_type_name = params.content_type or "text"
+    if content_type_name not in CONTENT_TYPES:
+        raise ValidationFailed(f"'{content_type_name}' is not a valid content_type", ["content_type"])
+    if params.content is not None and len(params.content) > MAX_CONTENT_LENGTH:
+        raise _invalid(
+            f"Content is too long (maximum is {MAX_CONTENT_LENGTH} characters)",
+            "content",
+            record_style=record_style_errors,
+        )
+    now = utc_now()
+    recent = (
+        await uow.conn.execute(
+            select(func.count())
+            .select_from(messages)
+            .where(messages.c.conversation_id == conversation.id, messages.c.created_at >= now - timedelta(minutes=1))
+        )
+    ).scalar_one()
+    if recent >= flood_limit:
+        raise _invalid("Too many messages", "base", record_style=record_style_errors)
+
+    content_attributes = _content_attributes(params.content_attributes)
+    additional_attributes: dict[str, Any] = {}
+    if params.campaign_id is not None:
+        additional_attributes["campaign_id"] = params.campaign_id
+    if params.template_params:
+        additional_attributes["template_params"] = params.template_params
+    if message_type == OUTGOING:
+        sender_type, sender_id = SENDER_USER, account.user.id
+    else:
+        # Chatwoot's MessageBuilder: anything not outgoing is written in the contact's name.
+        sender_type, sender_id = SENDER_CONTACT, conversation.contact_id
+    row = (
+        await uow.conn.execute(
+            insert(messages)
+            .values(
+                account_id=conversation.account_id,
+                inbox_id=conversation.inbox_id,
+                conversation_id=conversation.id,
+                message_type=message_type,
+                content=params.content,
+                content_type=CONTENT_TYPES[content_type_name],
+                content_attributes=content_attributes,
+                private=params.private,
+                status=MESSAGE_STATUSES["sent"],
+                source_id=params.source_id,
+                sender_type=sender_type,
+                sender_id=sender_id,
+                external_source_ids={},
+                additional_attributes=additional_attributes,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(*messages.c)
+        )
+    ).one()
+
+    human_response = (
+        message_type == OUTGOING
+        and sender_type == SENDER_USER
+        and not content_attributes.get("automation_rule_id")
+        and not additional_attributes.get("campaign_id")
+    )
+    values: dict[str, Any] = {"last_activity_at": now, "updated_at": now}
+    changes: dict[str, tuple[Any, Any]] = {}
+    if message_type == INCOMING and not conversation.muted and conversation.status in (RESOLVED, SNOOZED):
+        values["status"] = OPEN
+        values["snoozed_until"] = None
+        changes["status"] = (STATUS_NAMES[conversation.status], "open")
+        if conversation.snoozed_until is not None:
+            changes["snoozed_until"] = (conversation.snoozed_until, None)
+    first_reply = human_response and not params.private and conversation.first_reply_created_at is None
+    if first_reply:
+        values["first_reply_created_at"] = now
+        changes["first_reply_created_at"] = (None, now)
+        if conversation.waiting_since is not None:
+            values["waiting_since"] = None
+            changes["waiting_since"] = (conversation.waiting_since, None)
+    elif conversation.waiting_since is not None and not params.private and human_response:
+        values["waiting_since"] = None
+        changes["waiting_since"] = (conversation.waiting_since, None)
+    elif message_type == INCOMING and conversation.waiting_since is None:
+        values["waiting_since"] = now
+        changes["waiting_since"] = (None, now)
+    await uow.conn.execute(update(conversations).where(conversations.c.id == conversation.id).values(**values))
+    if sender_type == SENDER_CONTACT:
+        await uow.conn.execute(update(contacts).where(contacts.c.id == sender_id).values(last_activity_at=now))
+
+    subject = {"message_id": row.id, "conversation_id": conversation.id, "inbox_id": conversation.inbox_id}
+    performer = {"performer_id": account.user.id}
+    uow.emit(Event("message.created", conversation.account_id, now, subject, dict(performer)))
+    if first_reply:
+        uow.emit(Event("first.reply.created", conversation.account_id, now, subject, dict(performer)))
+    emit_changes(uow, conversation, changes, account.user.id)
+
+    if sender_type == SENDER_USER:
+        senders = SenderRows(
+            users=await conversation_repository.account_users_by_id(uow, account.account_id, [sender_id])
+        )
+    else:
+        senders = SenderRows(contacts=await conversation_repository.contacts_by_id(uow, [sender_id]))
+    echo_id = str(params.echo_id) if params.echo_id is not None and params.echo_id != "" else None
+    return CreatedMessage(row=row, echo_id=echo_id, senders=senders)
+
+
+async def list_messages(
+    uow: UnitOfWork, conversation: Any, *, before: int | None, after: int | None
+) -> tuple[list[Any], SenderRows]:
+    """Chatwoot's MessageFinder: the latest 20, 20 before ``before``, up to 100 after ``after``, or
+    up to 1000 from ``after`` (inclusive) to ``before``; always oldest first."""
+    base = select(messages).where(messages.c.conversation_id == conversation.id)
+    if after is not None and before is not None:
+        statement = (
+            base.where(messages.c.id >= after, messages.c.id < before).order_by(messages.c.id).limit(BETWEEN_LIMIT)
+        )
+        rows = list(await uow.conn.execute(statement))
+    elif before is not None:
+        statement = base.where(messages.c.id < before).order_by(messages.c.id.desc()).limit(BEFORE_LIMIT)
+        rows = list(reversed(list(await uow.conn.execute(statement))))
+    elif after is not None:
+        statement = base.where(messages.c.id > after).order_by(messages.c.id).limit(AFTER_LIMIT)
+        rows = list(await uow.conn.execute(statement))
+    else:
+        statement = base.order_by(messages.c.id.desc()).limit(LATEST_LIMIT)
+        rows = list(reversed(list(await uow.conn.execute(statement))))
+    return rows, await load_senders(uow, conversation.account_id, rows)
+
+
+async def load_senders(uow: UnitOfWork, account_id: int, rows: list[Any]) -> SenderRows:
+    user_ids, contact_ids = conversation_repository.message_sender_ids(rows)
+    return SenderRows(
+        users=await conversation_repository.account_users_by_id(uow, account_id, user_ids),
+        contacts=await conversation_repository.contacts_by_id(uow, contact_ids),
+    )
+
+
+async def _get_message(uow: UnitOfWork, conversation: Any, message_id: int) -> Any:
+    row = (
+        await uow.conn.execute(
+            select(messages).where(messages.c.id == message_id, messages.c.conversation_id == conversation.id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _emit_updated(
+    uow: UnitOfWork, conversation: Any, row: Any, performer_id: int, changes: list[dict[str, Any]]
+) -> None:
+    uow.emit(
+        Event(
+            "message.updated",
+            conversation.account_id,
+            utc_now(),
+            {"message_id": row.id, "conversation_id": conversation.id, "inbox_id": conversation.inbox_id},
+            {"performer_id": performer_id, "changed_attributes": changes},
+        )
+    )
+
+
+async def delete_message(uow: UnitOfWork, account: AccountContext, conversation: Any, message_id: int) -> Any:
+    """Chatwoot deletes softly: the content is replaced and ``content_attributes.deleted`` set."""
+    row = await _get_message(uow, conversation, message_id)
+    now = utc_now()
+    updated = (
+        await uow.conn.execute(
+            update(messages)
+            .where(messages.c.id == row.id)
+            .values(
+                content=DELETED_CONTENT,
+                content_type=CONTENT_TYPES["text"],
+                content_attributes={"deleted": True},
+                updated_at=now,
+            )
+            .returning(*messages.c)
+        )
+    ).one()
+    _emit_updated(
+        uow,
+        conversation,
+        updated,
+        account.user.id,
+        [{"content": {"previous_value": row.content, "current_value": DELETED_CONTENT}}],
+    )
+    return updated
+
+
+async def update_message_status(
+    uow: UnitOfWork, account: AccountContext, conversation: Any, message_id: int, params: MessageStatusUpdate
+) -> Any:
+    """API inboxes report delivery: sent, delivered, read or failed (never read → delivered)."""
+    if conversation.channel_type != CHANNEL_API:
+        raise Forbidden("Message status update is only allowed for API inboxes")
+    row = await _get_message(uow, conversation, message_id)
+    status = MESSAGE_STATUSES.get(params.status or "")
+    if status is None or (row.status == READ and status == DELIVERED):
+        # Chatwoot's StatusUpdateService ignores an unknown status or a step back, and answers the message.
+        return row
+    attributes = dict(row.content_attributes or {})
+    if status == MESSAGE_STATUSES["failed"]:
+        attributes["external_error"] = params.external_error
+    else:
+        attributes.pop("external_error", None)
+    if status == row.status and attributes == (row.content_attributes or {}):
+        return row
+    updated = (
+        await uow.conn.execute(
+            update(messages)
+            .where(messages.c.id == row.id)
+            .values(status=status, content_attributes=attributes, updated_at=utc_now())
+            .returning(*messages.c)
+        )
+    ).one()
+    _emit_updated(
+        uow,
+        conversation,
+        updated,
+        account.user.id,
+        [{"status": {"previous_value": MESSAGE_STATUS_NAMES[row.status], "current_value": params.status}}],
+    )
+    return updated

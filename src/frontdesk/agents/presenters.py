@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
@@ -28,8 +28,10 @@ class AgentPayload(msgspec.Struct):
     custom_attributes: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
 
 
-class UserPushData(msgspec.Struct):
-    """``User#push_event_data``: a message's sender when an agent wrote it."""
+class UserPushData(msgspec.Struct, tag_field="type", tag="user"):
+    """``User#push_event_data``: a message's sender when an agent wrote it (``"type": "user"``).
+
+    Tagged, so a sender can be typed ``UserPushData | ContactPushData`` and still be documented."""
 
     id: int
     name: str
@@ -37,7 +39,6 @@ class UserPushData(msgspec.Struct):
     avatar_url: str
     availability_status: str
     thumbnail: str
-    type: Literal["user"] = "user"
 
 
 def present_agent(row: Any, account_id: int) -> AgentPayload:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 from msgspec import UNSET
@@ -12,8 +12,9 @@ from frontdesk.inboxes.presenters import present_inbox_slim
 from frontdesk.kit.time import iso, unix
 
 
-class ContactPushData(msgspec.Struct):
-    """``Contact#push_event_data``: a conversation's ``meta.sender`` and an incoming message's sender."""
+class ContactPushData(msgspec.Struct, tag_field="type", tag="contact"):
+    """``Contact#push_event_data``: a conversation's ``meta.sender`` and an incoming message's sender
+    (``"type": "contact"``)."""
 
     additional_attributes: dict[str, Any]
     custom_attributes: dict[str, Any]
@@ -24,7 +25,6 @@ class ContactPushData(msgspec.Struct):
     phone_number: str | None
     thumbnail: str
     blocked: bool
-    type: Literal["contact"] = "contact"
 
 
 def contact_push_data(row: Any) -> ContactPushData:

@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from frontdesk import __version__
 from frontdesk.auth.dependencies import provide_account, provide_current_user, provide_uow
@@ -58,6 +58,18 @@ def _integrity_error(_: Request[Any, Any, Any], exc: IntegrityError) -> Response
     return Response({"error": "The change conflicts with existing data"}, status_code=422)
 
 
+def _out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # An id beyond the column's range (SQLite's int64, PostgreSQL's int4) names no row: Chatwoot answers 404.
+    return Response({"error": "Resource could not be found"}, status_code=404)
+
+
+def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
+    if "out of int32 range" in str(exc.orig) or "out of range" in str(exc.orig):
+        return _out_of_range(request, exc)
+    logger.info("data error answered 422: %s", exc.orig)
+    return Response({"error": "A value is malformed or out of range"}, status_code=422)
+
+
 def _unexpected_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled error", exc_info=exc)
     return Response({"error": "Internal server error"}, status_code=500)
@@ -81,9 +93,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         database = Database(settings.database_url)
         register_listeners(database.dispatcher, settings)
         app.state.database = database
+        worker = None
+        if settings.embedded_worker:
+            from frontdesk.webhooks.worker import DeliveryWorker
+
+            worker = DeliveryWorker(database, settings)
+            await worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             await database.dispose()
 
     state = State({"settings": settings, "vault": TokenVault(settings.secret_key)})
@@ -99,6 +119,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ValidationException: _validation_error,
             HTTPException: _http_error,
             IntegrityError: _integrity_error,
+            DataError: _data_error,
+            OverflowError: _out_of_range,
             Exception: _unexpected_error,
         },
         middleware=[TransactionMiddleware],

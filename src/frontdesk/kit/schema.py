@@ -10,6 +10,8 @@ import msgspec
 ShortStr = Annotated[str, msgspec.Meta(max_length=255)]
 LongStr = Annotated[str, msgspec.Meta(max_length=20_000)]
 JsonObject = dict[str, Any]
+# A row id in a body: positive and within PostgreSQL's integer range.
+Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 
 class Schema(msgspec.Struct, kw_only=True):

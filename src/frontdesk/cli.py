@@ -1,4 +1,4 @@
-"""``frontdesk serve | migrate | create-admin``."""
+"""``frontdesk serve | worker | migrate | create-admin``."""
 
 from __future__ import annotations
 
@@ -32,6 +32,38 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         proxy_headers=True,
         access_log=False,
     )
+    return 0
+
+
+def _worker(settings: Settings) -> int:
+    """A standalone webhook delivery worker (run any number of them on PostgreSQL) until SIGINT/SIGTERM."""
+    import signal
+
+    from frontdesk.db import Database
+    from frontdesk.events.registry import register_listeners
+    from frontdesk.migrate import migrate_sync
+    from frontdesk.webhooks.worker import DeliveryWorker
+
+    if settings.is_sqlite:
+        migrate_sync(settings.database_url)
+
+    async def run() -> None:
+        database = Database(settings.database_url, pool_size=4)
+        register_listeners(database.dispatcher, settings)
+        worker = DeliveryWorker(database, settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await worker.start()
+        print(f"Frontdesk webhook worker {worker.owner} started ({_describe_database(settings)})", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await worker.stop()
+            await database.dispose()
+
+    asyncio.run(run())
     return 0
 
 
@@ -100,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP server (and, on SQLite, migrate first)")
     serve.add_argument("--host", default=None, help="interface to bind (FRONTDESK_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to bind (FRONTDESK_PORT, default 3000)")
+    commands.add_parser("worker", help="run a webhook delivery worker (beside `serve`, any number on PostgreSQL)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     admin = commands.add_parser("create-admin", help="create an account with its first administrator")
     admin.add_argument("--account", required=True, help="the account's name")
@@ -115,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
     if args.command == "serve":
         return _serve(settings, args.host or settings.host, args.port or settings.port)
+    if args.command == "worker":
+        return _worker(settings)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "create-admin":

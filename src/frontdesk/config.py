@@ -52,6 +52,25 @@ class Settings:
     message_flood_limit: int = 200
     conversations_per_page: int = 25
     redis_url: str | None = None
+    # Webhook delivery (see docs/webhooks.md).
+    # Run a delivery worker inside `frontdesk serve`; `frontdesk worker` runs more of them elsewhere.
+    embedded_worker: bool = True
+    webhook_timeout: float = 5.0
+    # How long a delivery keeps being retried before it is marked dead.
+    webhook_retry_hours: float = 24.0
+    # Exponential backoff with full jitter: attempt n waits uniform(0, min(max, base * 2**(n-1))) seconds.
+    webhook_retry_base_seconds: float = 2.0
+    webhook_retry_max_seconds: float = 3600.0
+    webhook_allow_private_network: bool = False
+    # After a secret reset the previous secret keeps signing (a second signature) for this long.
+    webhook_secret_grace_hours: float = 24.0
+    # How often a worker looks for due deliveries when nothing woke it.
+    webhook_poll_interval: float = 0.2
+    # A claimed delivery whose worker vanished becomes claimable again after this long.
+    webhook_lease_seconds: float = 60.0
+    # Deliveries in flight at once, per worker.
+    webhook_concurrency: int = 128
+    webhook_max_response_bytes: int = 65536
 
     @property
     def is_sqlite(self) -> bool:
@@ -86,4 +105,15 @@ def load_settings() -> Settings:
         message_flood_limit=env_int("FRONTDESK_MESSAGE_FLOOD_LIMIT", 200),
         conversations_per_page=env_int("FRONTDESK_CONVERSATIONS_PER_PAGE", 25),
         redis_url=os.environ.get("FRONTDESK_REDIS_URL") or None,
+        embedded_worker=env_bool("FRONTDESK_EMBEDDED_WORKER", True),
+        webhook_timeout=env_float("FRONTDESK_WEBHOOK_TIMEOUT", 5.0),
+        webhook_retry_hours=env_float("FRONTDESK_WEBHOOK_RETRY_HOURS", 24.0),
+        webhook_retry_base_seconds=env_float("FRONTDESK_WEBHOOK_RETRY_BASE_SECONDS", 2.0),
+        webhook_retry_max_seconds=env_float("FRONTDESK_WEBHOOK_RETRY_MAX_SECONDS", 3600.0),
+        webhook_allow_private_network=env_bool("FRONTDESK_WEBHOOK_ALLOW_PRIVATE_NETWORK", False),
+        webhook_secret_grace_hours=env_float("FRONTDESK_WEBHOOK_SECRET_GRACE_HOURS", 24.0),
+        webhook_poll_interval=env_float("FRONTDESK_WEBHOOK_POLL_INTERVAL", 0.2),
+        webhook_lease_seconds=env_float("FRONTDESK_WEBHOOK_LEASE_SECONDS", 60.0),
+        webhook_concurrency=env_int("FRONTDESK_WEBHOOK_CONCURRENCY", 128),
+        webhook_max_response_bytes=env_int("FRONTDESK_WEBHOOK_MAX_RESPONSE_BYTES", 65536),
     )

@@ -13,6 +13,7 @@ from frontdesk.labels.endpoints import router as labels_router
 from frontdesk.messages.endpoints import router as messages_router
 from frontdesk.profile.endpoints import router as profile_router
 from frontdesk.teams.endpoints import router as teams_router
+from frontdesk.webhooks.endpoints import router as webhooks_router
 
 
 def route_handlers() -> list[ControllerRouterHandler]:
@@ -26,4 +27,5 @@ def route_handlers() -> list[ControllerRouterHandler]:
         teams_router,
         conversations_router,
         messages_router,
+        webhooks_router,
     ]

@@ -9,6 +9,11 @@ from frontdesk.events.dispatcher import Dispatcher
 def register_listeners(dispatcher: Dispatcher, settings: Settings) -> None:
     """Hang webhooks, realtime pushes and the like on the dispatcher.
 
-    Nothing is registered yet: the webhook outbox and the realtime feed add themselves here.
+    In transaction (commits with the change): the webhook outbox rows.
+    After commit: waking this process's webhook delivery workers.
     """
-    del dispatcher, settings
+    del settings
+    from frontdesk.webhooks.outbox import enqueue_deliveries, wake_workers
+
+    dispatcher.on_transaction(enqueue_deliveries)
+    dispatcher.on_commit(wake_workers)

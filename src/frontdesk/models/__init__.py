@@ -8,12 +8,14 @@ from frontdesk.models.inboxes import channel_api, channel_web_widgets, inbox_mem
 from frontdesk.models.labels import labels
 from frontdesk.models.messages import messages
 from frontdesk.models.teams import team_members, teams
+from frontdesk.models.webhooks import channel_api_previous_secrets, webhook_deliveries, webhooks
 
 __all__ = [
     "access_tokens",
     "account_users",
     "accounts",
     "channel_api",
+    "channel_api_previous_secrets",
     "channel_web_widgets",
     "contact_inboxes",
     "contact_labels",
@@ -28,4 +30,6 @@ __all__ = [
     "team_members",
     "teams",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 ]

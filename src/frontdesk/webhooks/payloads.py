@@ -1,0 +1,405 @@
+"""Chatwoot's webhook payloads, built from the rows an event names (Core queries on the event's connection).
+
+Each builder returns the JSON object Chatwoot would POST, with ``event`` merged last; ``None`` when
+Chatwoot sends nothing (an activity message, an update without changes, a row that is gone).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from frontdesk.agents.presenters import user_push_data, user_webhook_data
+from frontdesk.contacts.presenters import contact_push_data, contact_webhook_data
+from frontdesk.events.dispatcher import Event
+from frontdesk.inboxes.presenters import inbox_webhook_data
+from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET
+from frontdesk.kit.time import iso, unix, unix_float
+from frontdesk.messages.enums import ACTIVITY, CONTENT_TYPE_NAMES, INCOMING, SENDER_CONTACT, SENDER_USER
+from frontdesk.messages.presenters import (
+    ContactInboxRef,
+    MessageConversationData,
+    SenderRows,
+    message_push_data,
+)
+from frontdesk.models import (
+    account_users,
+    accounts,
+    channel_api,
+    channel_web_widgets,
+    contact_inboxes,
+    contacts,
+    conversations,
+    inboxes,
+    messages,
+    teams,
+    users,
+)
+
+CONVERSATION_STATUS_NAMES = {0: "open", 1: "resolved", 2: "pending", 3: "snoozed"}
+PRIORITY_NAMES = {0: "low", 1: "medium", 2: "high", 3: "urgent"}
+MESSAGE_TYPE_NAMES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
+SENDER_NAME_TYPE_NAMES = {0: "friendly", 1: "professional"}
+# Chatwoot's unread_incoming_messages: the last ten unread incoming messages.
+UNREAD_LIMIT = 10
+
+# Webhook event names, as Chatwoot's Webhook::ALLOWED_WEBHOOK_EVENTS.
+ALLOWED_WEBHOOK_EVENTS = (
+    "conversation_status_changed",
+    "conversation_updated",
+    "conversation_created",
+    "contact_created",
+    "contact_updated",
+    "message_created",
+    "message_updated",
+    "webwidget_triggered",
+    "inbox_created",
+    "inbox_updated",
+    "conversation_typing_on",
+    "conversation_typing_off",
+)
+# Events an API inbox's webhook_url receives (every conversation-scoped one; contact and inbox events are not).
+API_INBOX_EVENTS = frozenset(
+    {
+        "conversation_status_changed",
+        "conversation_updated",
+        "conversation_created",
+        "message_created",
+        "message_updated",
+        "webwidget_triggered",
+        "conversation_typing_on",
+        "conversation_typing_off",
+    }
+)
+
+
+class Built(msgspec.Struct):
+    """One event's payload and what routing needs to know about it."""
+
+    payload: dict[str, Any]
+    inbox_id: int | None
+    channel_type: str | None
+    ordering_key: str | None
+    message_id: int | None = None
+    message_type: int | None = None
+
+
+async def _account(conn: AsyncConnection, account_id: int) -> dict[str, Any]:
+    row = (await conn.execute(select(accounts.c.id, accounts.c.name).where(accounts.c.id == account_id))).first()
+    return {"id": account_id, "name": row.name if row else ""}
+
+
+def _row_dump(row: Any, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """An ActiveRecord-style ``as_json`` of a row: every column, times as ISO strings."""
+    out: dict[str, Any] = {}
+    for key, value in row._mapping.items():
+        if key in drop:
+            continue
+        out[key] = iso(value) if hasattr(value, "tzinfo") and hasattr(value, "isoformat") else value
+    return out
+
+
+async def _senders(conn: AsyncConnection, account_id: int, rows: list[Any]) -> SenderRows:
+    user_ids = {row.sender_id for row in rows if row.sender_type == SENDER_USER and row.sender_id}
+    contact_ids = {row.sender_id for row in rows if row.sender_type == SENDER_CONTACT and row.sender_id}
+    found_users: dict[int, Any] = {}
+    found_contacts: dict[int, Any] = {}
+    if user_ids:
+        result = await conn.execute(
+            select(users, account_users.c.availability.label("availability_in_account"))
+            .outerjoin(
+                account_users,
+                and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id),
+            )
+            .where(users.c.id.in_(user_ids))
+        )
+        found_users = {row.id: row for row in result}
+    if contact_ids:
+        result = await conn.execute(select(contacts).where(contacts.c.id.in_(contact_ids)))
+        found_contacts = {row.id: row for row in result}
+    return SenderRows(found_users, found_contacts)
+
+
+async def _unread_count(conn: AsyncConnection, conversation: Any) -> int:
+    condition = and_(
+        messages.c.conversation_id == conversation.id,
+        messages.c.message_type == INCOMING,
+    )
+    if conversation.agent_last_seen_at is not None:
+        condition = and_(condition, messages.c.created_at > conversation.agent_last_seen_at)
+    limited = select(messages.c.id).where(condition).limit(UNREAD_LIMIT).subquery()
+    return int((await conn.execute(select(func.count()).select_from(limited))).scalar_one())
+
+
+async def conversation_webhook_data(
+    conn: AsyncConnection, conversation_id: int, account: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """``Conversation#webhook_data`` (Conversations::EventDataPresenter) for the conversation's primary key."""
+    conversation = (await conn.execute(select(conversations).where(conversations.c.id == conversation_id))).first()
+    if conversation is None:
+        return None
+    account = account or await _account(conn, conversation.account_id)
+    inbox = (await conn.execute(select(inboxes).where(inboxes.c.id == conversation.inbox_id))).first()
+    contact = (await conn.execute(select(contacts).where(contacts.c.id == conversation.contact_id))).first()
+    contact_inbox = None
+    if conversation.contact_inbox_id is not None:
+        contact_inbox = (
+            await conn.execute(select(contact_inboxes).where(contact_inboxes.c.id == conversation.contact_inbox_id))
+        ).first()
+    assignee: Any = None
+    if conversation.assignee_id is not None:
+        row = (
+            await conn.execute(
+                select(users, account_users.c.availability.label("availability_in_account"))
+                .outerjoin(
+                    account_users,
+                    and_(account_users.c.user_id == users.c.id, account_users.c.account_id == conversation.account_id),
+                )
+                .where(users.c.id == conversation.assignee_id)
+            )
+        ).first()
+        if row is not None:
+            assignee = msgspec.to_builtins(user_push_data(row, row.availability_in_account))
+    team: Any = None
+    if conversation.team_id is not None:
+        row = (await conn.execute(select(teams.c.id, teams.c.name).where(teams.c.id == conversation.team_id))).first()
+        if row is not None:
+            team = {"id": row.id, "name": row.name}
+    unread_count = await _unread_count(conn, conversation)
+    last_chat = (
+        await conn.execute(
+            select(messages)
+            .where(
+                messages.c.conversation_id == conversation.id,
+                messages.c.message_type != ACTIVITY,
+                messages.c.private.is_(False),
+            )
+            .order_by(messages.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    pushed: list[Any] = []
+    if last_chat is not None:
+        senders = await _senders(conn, conversation.account_id, [last_chat])
+        block = MessageConversationData(
+            assignee_id=conversation.assignee_id,
+            unread_count=unread_count,
+            last_activity_at=unix(conversation.last_activity_at),
+            contact_inbox=ContactInboxRef(source_id=contact_inbox.source_id if contact_inbox else None),
+        )
+        pushed.append(msgspec.to_builtins(message_push_data(last_chat, conversation.display_id, block, senders)))
+    labels = [label.strip() for label in (conversation.cached_label_list or "").split(",") if label.strip()]
+    return {
+        "additional_attributes": conversation.additional_attributes or {},
+        "can_reply": True,
+        "channel": inbox.channel_type if inbox else None,
+        "contact_inbox": _row_dump(contact_inbox) if contact_inbox is not None else None,
+        "id": conversation.display_id,
+        "inbox_id": conversation.inbox_id,
+        "messages": pushed,
+        "labels": labels,
+        "meta": {
+            "sender": msgspec.to_builtins(contact_push_data(contact)) if contact is not None else None,
+            "assignee": assignee,
+            "assignee_type": "User" if assignee is not None else None,
+            "team": team,
+            "hmac_verified": contact_inbox.hmac_verified if contact_inbox is not None else None,
+        },
+        "status": CONVERSATION_STATUS_NAMES.get(conversation.status, "open"),
+        "custom_attributes": conversation.custom_attributes or {},
+        "snoozed_until": iso(conversation.snoozed_until),
+        "unread_count": unread_count,
+        "first_reply_created_at": iso(conversation.first_reply_created_at),
+        "priority": PRIORITY_NAMES.get(conversation.priority) if conversation.priority is not None else None,
+        "waiting_since": unix(conversation.waiting_since),
+        "agent_last_seen_at": unix(conversation.agent_last_seen_at),
+        "contact_last_seen_at": unix(conversation.contact_last_seen_at),
+        "last_activity_at": unix(conversation.last_activity_at),
+        "timestamp": unix(conversation.last_activity_at),
+        "created_at": unix(conversation.created_at),
+        "updated_at": unix_float(conversation.updated_at),
+        "account": account,
+    }
+
+
+async def _conversation_event(conn: AsyncConnection, event: Event) -> Built | None:
+    conversation_id = event.subject.get("conversation_id")
+    if conversation_id is None:
+        return None
+    account = await _account(conn, event.account_id)
+    data = await conversation_webhook_data(conn, int(conversation_id), account)
+    if data is None:
+        return None
+    name = event.webhook_name
+    if name in ("conversation_typing_on", "conversation_typing_off"):
+        payload: dict[str, Any] = {
+            "event": name,
+            "user": event.data.get("user") or {},
+            "conversation": data,
+            "is_private": bool(event.data.get("is_private", False)),
+        }
+    else:
+        payload = dict(data)
+        if name in ("conversation_status_changed", "conversation_updated"):
+            payload["changed_attributes"] = event.data.get("changed_attributes") or []
+        payload["event"] = name
+    return Built(payload, data["inbox_id"], data["channel"], f"conv:{conversation_id}")
+
+
+async def _message_event(conn: AsyncConnection, event: Event) -> Built | None:
+    message_id = event.subject.get("message_id")
+    if message_id is None:
+        return None
+    message = (await conn.execute(select(messages).where(messages.c.id == int(message_id)))).first()
+    if message is None or message.message_type == ACTIVITY:
+        return None
+    account = await _account(conn, message.account_id)
+    conversation = await conversation_webhook_data(conn, message.conversation_id, account)
+    inbox = (await conn.execute(select(inboxes).where(inboxes.c.id == message.inbox_id))).first()
+    sender: Any = None
+    if message.sender_type == SENDER_CONTACT and message.sender_id is not None:
+        row = (await conn.execute(select(contacts).where(contacts.c.id == message.sender_id))).first()
+        sender = contact_webhook_data(row, account) if row is not None else None
+    elif message.sender_type == SENDER_USER and message.sender_id is not None:
+        row = (await conn.execute(select(users).where(users.c.id == message.sender_id))).first()
+        sender = user_webhook_data(row) if row is not None else None
+    payload: dict[str, Any] = {
+        "account": account,
+        "additional_attributes": message.additional_attributes or {},
+        "content_attributes": message.content_attributes or {},
+        "content_type": CONTENT_TYPE_NAMES.get(message.content_type, "text"),
+        "content": message.content,
+        "conversation": conversation,
+        "created_at": iso(message.created_at),
+        "id": message.id,
+        "inbox": inbox_webhook_data(inbox) if inbox is not None else None,
+        "message_type": MESSAGE_TYPE_NAMES.get(message.message_type, "incoming"),
+        "private": message.private,
+        "sender": sender,
+        "source_id": message.source_id,
+        "event": event.webhook_name,
+    }
+    return Built(
+        payload,
+        message.inbox_id,
+        inbox.channel_type if inbox is not None else None,
+        f"conv:{message.conversation_id}",
+        message_id=message.id,
+        message_type=message.message_type,
+    )
+
+
+async def _contact_event(conn: AsyncConnection, event: Event) -> Built | None:
+    contact_id = event.subject.get("contact_id")
+    if contact_id is None:
+        return None
+    changed = event.data.get("changed_attributes") or []
+    if event.webhook_name == "contact_updated" and not changed:
+        return None
+    row = (await conn.execute(select(contacts).where(contacts.c.id == int(contact_id)))).first()
+    if row is None:
+        return None
+    payload = contact_webhook_data(row, await _account(conn, event.account_id))
+    if event.webhook_name == "contact_updated":
+        payload["changed_attributes"] = changed
+    payload["event"] = event.webhook_name
+    return Built(payload, None, None, f"contact:{contact_id}")
+
+
+async def _inbox_event(conn: AsyncConnection, event: Event) -> Built | None:
+    inbox_id = event.subject.get("inbox_id")
+    if inbox_id is None:
+        return None
+    changed = event.data.get("changed_attributes") or []
+    if event.webhook_name == "inbox_updated" and not changed:
+        return None
+    inbox = (await conn.execute(select(inboxes).where(inboxes.c.id == int(inbox_id)))).first()
+    if inbox is None:
+        return None
+    channel: Any = None
+    if inbox.channel_type == CHANNEL_API:
+        row = (await conn.execute(select(channel_api).where(channel_api.c.id == inbox.channel_id))).first()
+        # The signing secret stays out of payloads sent to other endpoints.
+        channel = _row_dump(row, drop=("secret",)) if row is not None else None
+    elif inbox.channel_type == CHANNEL_WEB_WIDGET:
+        row = (
+            await conn.execute(select(channel_web_widgets).where(channel_web_widgets.c.id == inbox.channel_id))
+        ).first()
+        channel = _row_dump(row) if row is not None else None
+    payload: dict[str, Any] = {
+        "allow_messages_after_resolved": inbox.allow_messages_after_resolved,
+        "lock_to_single_conversation": inbox.lock_to_single_conversation,
+        "auto_assignment_config": inbox.auto_assignment_config or {},
+        "enable_auto_assignment": inbox.enable_auto_assignment,
+        "enable_email_collect": inbox.enable_email_collect,
+        "greeting_enabled": inbox.greeting_enabled,
+        "greeting_message": inbox.greeting_message,
+        "csat_survey_enabled": inbox.csat_survey_enabled,
+        "business_name": inbox.business_name,
+        "sender_name_type": SENDER_NAME_TYPE_NAMES.get(inbox.sender_name_type, "friendly"),
+        "timezone": inbox.timezone,
+        "out_of_office_message": inbox.out_of_office_message,
+        "working_hours_enabled": inbox.working_hours_enabled,
+        "working_hours": [],
+        "created_at": iso(inbox.created_at),
+        "updated_at": iso(inbox.updated_at),
+        "channel": channel,
+        "account": await _account(conn, event.account_id),
+    }
+    if event.webhook_name == "inbox_updated":
+        payload["changed_attributes"] = changed
+    payload["event"] = event.webhook_name
+    return Built(payload, None, None, f"inbox:{inbox_id}")
+
+
+async def _webwidget_event(conn: AsyncConnection, event: Event) -> Built | None:
+    contact_inbox_id = event.subject.get("contact_inbox_id")
+    if contact_inbox_id is None:
+        return None
+    row = (await conn.execute(select(contact_inboxes).where(contact_inboxes.c.id == int(contact_inbox_id)))).first()
+    if row is None:
+        return None
+    account = await _account(conn, event.account_id)
+    contact = (await conn.execute(select(contacts).where(contacts.c.id == row.contact_id))).first()
+    inbox = (await conn.execute(select(inboxes).where(inboxes.c.id == row.inbox_id))).first()
+    current = (
+        await conn.execute(
+            select(conversations.c.id)
+            .where(conversations.c.contact_inbox_id == row.id)
+            .order_by(conversations.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    payload: dict[str, Any] = {
+        "id": row.id,
+        "contact": contact_webhook_data(contact, account) if contact is not None else None,
+        "inbox": inbox_webhook_data(inbox) if inbox is not None else None,
+        "account": account,
+        "current_conversation": await conversation_webhook_data(conn, current.id, account) if current else None,
+        "source_id": row.source_id,
+        "event": event.webhook_name,
+        "event_info": event.data.get("event_info") or {},
+    }
+    key = f"conv:{current.id}" if current else f"contact_inbox:{row.id}"
+    return Built(payload, row.inbox_id, inbox.channel_type if inbox is not None else None, key)
+
+
+async def build_payload(conn: AsyncConnection, event: Event) -> Built | None:
+    """The webhook payload of one event, or ``None`` when the event is not a webhook event."""
+    name = event.webhook_name
+    if name not in ALLOWED_WEBHOOK_EVENTS:
+        return None
+    if name.startswith("message_"):
+        return await _message_event(conn, event)
+    if name.startswith("conversation_"):
+        return await _conversation_event(conn, event)
+    if name.startswith("contact_"):
+        return await _contact_event(conn, event)
+    if name.startswith("inbox_"):
+        return await _inbox_event(conn, event)
+    if name == "webwidget_triggered":
+        return await _webwidget_event(conn, event)
+    return None

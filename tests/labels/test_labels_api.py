@@ -5,9 +5,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from frontdesk.models import contact_labels, conversation_labels, conversations, labels
-from tests.fixtures.api import Admin, Api, make_admin
+from tests.fixtures.api import Admin, Api, make_admin, make_agent
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
-from tests.teams.factories import add_user, insert_contact, insert_conversation, query
+from tests.teams.factories import insert_contact, insert_conversation, query
 
 NOT_AUTHORIZED = {"error": "You are not authorized to do this action"}
 NOT_FOUND = {"error": "Resource could not be found"}
@@ -184,7 +184,7 @@ def test_update_validates_like_create(admin: Admin) -> None:
 
 def test_agents_list_but_only_administrators_show_and_write(server: RunningServer, admin: Admin) -> None:
     label = create(admin, title="shared")
-    agent = add_user(server, admin)
+    agent = make_agent(server, admin)
     listed = agent.api.get(admin.path("/labels"))
     assert listed.status_code == 200
     assert listed.json() == {"payload": [label]}
@@ -199,7 +199,7 @@ def test_agents_list_but_only_administrators_show_and_write(server: RunningServe
         assert response.json() == NOT_AUTHORIZED
     assert admin.api.get(admin.path("/labels")).json() == {"payload": [label]}
 
-    second_admin = add_user(server, admin, role="administrator")
+    second_admin = make_agent(server, admin, role="administrator")
     assert second_admin.api.post(admin.path("/labels"), json={"title": "by-admin"}).status_code == 200
 
 
@@ -210,7 +210,7 @@ def test_other_accounts_and_strangers(server: RunningServer, admin: Admin) -> No
     for response in [admin.api.get(path), admin.api.patch(path, json={"title": "mine"}), admin.api.delete(path)]:
         assert response.status_code == 404
         assert response.json() == NOT_FOUND
-    agent = add_user(server, admin)
+    agent = make_agent(server, admin)
     assert agent.api.get(path).status_code == 404
     assert other.api.get(other.path(f"/labels/{theirs['id']}")).json() == theirs
 

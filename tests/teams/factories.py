@@ -1,5 +1,5 @@
-"""Rows the label and team tests need from domains whose APIs they do not exercise: users of an
-account with a role, and conversations (written directly, so these tests depend on no other API)."""
+"""Rows the label and team tests need from domains whose APIs they do not exercise: conversations
+and contacts, written directly so these tests depend on no other API."""
 
 from __future__ import annotations
 
@@ -8,30 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from frontdesk.accounts.service import create_user
-from frontdesk.auth.dependencies import ROLES
-from frontdesk.kit.tokens import TokenVault
-from frontdesk.models import account_users, contacts, conversations, inboxes
-from tests.fixtures.api import Admin, Agent, Api, unique
-from tests.fixtures.server import RunningServer, ThrowawayDatabase
-
-
-def add_user(server: RunningServer, admin: Admin, role: str = "agent", name: str = "Agent") -> Agent:
-    """A user of the admin's account with the given role and their own token."""
-    vault = TokenVault(server.settings.secret_key)
-
-    async def create() -> tuple[int, str]:
-        async with server.database.unit_of_work() as uow:
-            user_id, token = await create_user(
-                uow, vault, name=name, email=f"{unique('member')}@example.com", password=None
-            )
-            await uow.conn.execute(
-                sa.insert(account_users).values(account_id=admin.account_id, user_id=user_id, role=ROLES[role])
-            )
-            return user_id, token
-
-    user_id, token = server.run(create)
-    return Agent(user_id, token, Api(server, token))
+from frontdesk.models import contacts, conversations, inboxes
+from tests.fixtures.server import ThrowawayDatabase
 
 
 def insert_conversation(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from frontdesk.agents.service import agents_query, list_agents
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import NotFound, Unauthorized, ValidationFailed
 from frontdesk.kit.time import utc_now
@@ -128,44 +129,22 @@ async def _write(uow: UnitOfWork, statement: Any) -> int:
 
 # Members ---------------------------------------------------------------------------------------------
 
-_AGENT_COLUMNS = (
-    users.c.id,
-    users.c.name,
-    users.c.display_name,
-    users.c.email,
-    users.c.custom_attributes,
-    users.c.confirmed_at,
-    account_users.c.role,
-    account_users.c.availability,
-    account_users.c.auto_offline,
-)
-
 
 async def list_members(uow: UnitOfWork, team: Any) -> Sequence[Any]:
     """The members of ``team`` (a row fetched with ``get_team``) as agent rows (users columns plus their
     role and availability in the account), in the order they joined."""
     account_id, team_id = team.account_id, team.id
     result = await uow.conn.execute(
-        select(*_AGENT_COLUMNS)
-        .select_from(team_members)
-        .join(users, users.c.id == team_members.c.user_id)
-        .join(account_users, (account_users.c.user_id == users.c.id) & (account_users.c.account_id == account_id))
-        .where(team_members.c.team_id == team_id)
+        agents_query()
+        .join(team_members, team_members.c.user_id == users.c.id)
+        .where(account_users.c.account_id == account_id, team_members.c.team_id == team_id)
         .order_by(team_members.c.id)
     )
     return result.all()
 
 
 async def _agent_rows(uow: UnitOfWork, account_id: int, user_ids: list[int]) -> list[Any]:
-    if not user_ids:
-        return []
-    result = await uow.conn.execute(
-        select(*_AGENT_COLUMNS)
-        .select_from(users)
-        .join(account_users, account_users.c.user_id == users.c.id)
-        .where(account_users.c.account_id == account_id, users.c.id.in_(user_ids))
-    )
-    by_id = {row.id: row for row in result.all()}
+    by_id = {row.id: row for row in await list_agents(uow, account_id, user_ids)}
     return [by_id[user_id] for user_id in user_ids if user_id in by_id]
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from frontdesk.config import Settings
-from frontdesk.events.dispatcher import Dispatcher
+from frontdesk.events.dispatcher import AfterCommitListener, Dispatcher
 
 
-def register_listeners(dispatcher: Dispatcher, settings: Settings) -> None:
+def register_listeners(
+    dispatcher: Dispatcher, settings: Settings, *, realtime: AfterCommitListener | None = None
+) -> None:
     """Hang webhooks, realtime pushes and the like on the dispatcher.
 
     In transaction (commits with the change): the webhook outbox rows.
@@ -17,3 +19,6 @@ def register_listeners(dispatcher: Dispatcher, settings: Settings) -> None:
 
     dispatcher.on_transaction(enqueue_deliveries)
     dispatcher.on_commit(wake_workers)
+    # After commit: the realtime feed's frames (frontdesk.realtime; the hub lives in the app's lifespan).
+    if realtime is not None:
+        dispatcher.on_commit(realtime)

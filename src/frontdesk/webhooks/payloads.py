@@ -225,6 +225,20 @@ async def conversation_webhook_data(
     }
 
 
+async def _typist(conn: AsyncConnection, user: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
+    """The typing user's (or contact's) ``webhook_data``, from the push data the event carries."""
+    user_id = user.get("id")
+    if user.get("type") == "user" and user_id is not None:
+        row = (await conn.execute(select(users).where(users.c.id == int(user_id)))).first()
+        if row is not None:
+            return user_webhook_data(row)
+    if user.get("type") == "contact" and user_id is not None:
+        row = (await conn.execute(select(contacts).where(contacts.c.id == int(user_id)))).first()
+        if row is not None:
+            return contact_webhook_data(row, account)
+    return user
+
+
 async def _conversation_event(conn: AsyncConnection, event: Event) -> Built | None:
     conversation_id = event.subject.get("conversation_id")
     if conversation_id is None:
@@ -237,7 +251,7 @@ async def _conversation_event(conn: AsyncConnection, event: Event) -> Built | No
     if name in ("conversation_typing_on", "conversation_typing_off"):
         payload: dict[str, Any] = {
             "event": name,
-            "user": event.data.get("user") or {},
+            "user": await _typist(conn, event.data.get("user") or {}, account),
             "conversation": data,
             "is_private": bool(event.data.get("is_private", False)),
         }

@@ -104,7 +104,8 @@ def backoff_seconds(settings: Settings, attempts: int, retry_after: float | None
     ceiling = min(settings.webhook_retry_max_seconds, settings.webhook_retry_base_seconds * 2 ** max(0, attempts - 1))
     delay = random.uniform(0, ceiling)
     if retry_after is not None:
-        delay = max(delay, min(retry_after, settings.webhook_retry_max_seconds))
+        # Honoured beyond the backoff ceiling: a receiver asking for more time than the retry window gets a dead letter.
+        delay = max(delay, retry_after)
     return delay
 
 
@@ -389,7 +390,11 @@ class DeliveryWorker:
                 self.delivered += 1
         statement = (
             update(d)
-            .where(d.c.id == bindparam("b_id"), d.c.delivery_id == bindparam("b_delivery"), d.c.status.in_(UNFINISHED))
+            .where(
+                d.c.id == bindparam("b_id"),
+                d.c.delivery_id == bindparam("b_delivery"),
+                or_(d.c.status == PENDING, d.c.status == FAILING),
+            )
             .values(
                 status=bindparam("b_status"),
                 attempts=bindparam("b_attempts"),

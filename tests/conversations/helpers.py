@@ -93,11 +93,13 @@ def captured_events(server: RunningServer) -> Iterator[list[Event]]:
 
 @contextmanager
 def counted_queries(server: RunningServer) -> Iterator[list[str]]:
-    """SQL statements the server runs while the block runs (both engines)."""
+    """SQL statements the server runs while the block runs (both engines), leaving out the embedded
+    webhook worker's polling, which runs on its own schedule."""
     statements: list[str] = []
 
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
+        if "webhook" not in statement:
+            statements.append(statement)
 
     engines = {server.database.write_engine.sync_engine, server.database.read_engine.sync_engine}
     for engine in engines:

@@ -264,7 +264,7 @@ def test_renaming_a_label_renames_its_tags(
     label = create(admin, title="old")
     tagged = insert_conversation(test_database, admin.account_id, cached_label_list="vip, old, billing")
     _tag(test_database, conversation_labels, "conversation_id", tagged, admin.account_id, "vip", "old", "billing")
-    both = insert_conversation(test_database, admin.account_id, cached_label_list="old,new")
+    both = insert_conversation(test_database, admin.account_id, cached_label_list="old, new")
     _tag(test_database, conversation_labels, "conversation_id", both, admin.account_id, "old", "new")
     untouched = insert_conversation(test_database, admin.account_id, cached_label_list="older")
     _tag(test_database, conversation_labels, "conversation_id", untouched, admin.account_id, "older")

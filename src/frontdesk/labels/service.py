@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from frontdesk.conversations.events import emit_conversation_event
+from frontdesk.conversations.presenters import label_list
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import NotFound, ValidationFailed
-from frontdesk.events.dispatcher import Event
 from frontdesk.kit.time import utc_now
 from frontdesk.models import contact_labels, conversation_labels, conversations, labels
 
@@ -145,35 +146,31 @@ async def _write(uow: UnitOfWork, statement: Any) -> int:
     return label_id
 
 
-def _split(cached: str) -> list[str]:
-    return [item.strip() for item in cached.split(",") if item.strip()]
-
-
-def _join(items: list[str], like: str) -> str:
-    # Keep the separator the list was written with; readers split on "," and strip.
-    return (", " if ", " in like or "," not in like else ",").join(items)
-
-
 async def _tagged_conversations(uow: UnitOfWork, account_id: int, title: str) -> Sequence[Any]:
     tagged = select(conversation_labels.c.conversation_id).where(
         conversation_labels.c.account_id == account_id, conversation_labels.c.title == title
     )
     result = await uow.conn.execute(
-        select(conversations.c.id, conversations.c.inbox_id, conversations.c.cached_label_list).where(
-            conversations.c.account_id == account_id, conversations.c.id.in_(tagged)
-        )
+        select(
+            conversations.c.id, conversations.c.account_id, conversations.c.inbox_id, conversations.c.cached_label_list
+        ).where(conversations.c.account_id == account_id, conversations.c.id.in_(tagged))
     )
     return result.all()
 
 
-async def _store_cached_lists(uow: UnitOfWork, lists: list[dict[str, Any]]) -> None:
-    if lists:
-        await uow.conn.execute(
-            update(conversations)
-            .where(conversations.c.id == bindparam("conversation_pk"))
-            .values(cached_label_list=bindparam("cached")),
-            lists,
-        )
+async def _store_cached_lists(uow: UnitOfWork, lists: list[dict[str, Any]], *, touch: bool) -> None:
+    """Write each conversation's new ``cached_label_list`` (``{"conversation_pk", "cached"}``) in one
+    executemany; ``touch`` also moves ``updated_at``, as a conversation save does."""
+    if not lists:
+        return
+    statement = update(conversations).where(conversations.c.id == bindparam("conversation_pk"))
+    if touch:
+        now = utc_now()
+        lists = [{**values, "now": now} for values in lists]
+        statement = statement.values(cached_label_list=bindparam("cached"), updated_at=bindparam("now"))
+    else:
+        statement = statement.values(cached_label_list=bindparam("cached"))
+    await uow.conn.execute(statement, lists)
 
 
 async def _rename_tags(uow: UnitOfWork, account_id: int, old: str, new: str) -> None:
@@ -189,28 +186,19 @@ async def _rename_tags(uow: UnitOfWork, account_id: int, old: str, new: str) -> 
         await uow.conn.execute(
             update(table).where(table.c.account_id == account_id, table.c.title == old).values(title=new)
         )
-    now = utc_now()
     lists: list[dict[str, Any]] = []
     for row in tagged:
-        previous = _split(row.cached_label_list or "")
+        previous = label_list(row.cached_label_list)
         current: list[str] = []
         for item in previous:
             renamed = new if item == old else item
             if renamed not in current:
                 current.append(renamed)
-        if old not in previous and new not in current:
+        if new not in current:
             current.append(new)
-        lists.append({"conversation_pk": row.id, "cached": _join(current, row.cached_label_list or "")})
-        uow.emit(
-            Event(
-                name="conversation.updated",
-                account_id=account_id,
-                occurred_at=now,
-                subject={"conversation_id": row.id, "inbox_id": row.inbox_id},
-                data={"changed_attributes": [{"label_list": {"previous_value": previous, "current_value": current}}]},
-            )
-        )
-    await _store_cached_lists(uow, lists)
+        lists.append({"conversation_pk": row.id, "cached": ", ".join(current)})
+        emit_conversation_event(uow, "conversation.updated", row, changes={"label_list": (previous, current)})
+    await _store_cached_lists(uow, lists, touch=True)
 
 
 async def _remove_tags(uow: UnitOfWork, account_id: int, title: str) -> None:
@@ -225,9 +213,11 @@ async def _remove_tags(uow: UnitOfWork, account_id: int, title: str) -> None:
     await uow.conn.execute(
         delete(contact_labels).where(contact_labels.c.account_id == account_id, contact_labels.c.title == title)
     )
-    lists: list[dict[str, Any]] = []
-    for row in tagged:
-        cached = row.cached_label_list or ""
-        remaining = [item for item in _split(cached) if item != title]
-        lists.append({"conversation_pk": row.id, "cached": _join(remaining, cached)})
-    await _store_cached_lists(uow, lists)
+    lists = [
+        {
+            "conversation_pk": row.id,
+            "cached": ", ".join(item for item in label_list(row.cached_label_list) if item != title),
+        }
+        for row in tagged
+    ]
+    await _store_cached_lists(uow, lists, touch=False)

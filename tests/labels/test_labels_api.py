@@ -323,3 +323,11 @@ def test_deleting_a_label_takes_its_tag_off(
     assert _cached(test_database, foreign) == "gone"
     remaining = query(test_database, sa.select(labels.c.title).where(labels.c.account_id == admin.account_id))
     assert [row.title for row in remaining] == ["stays"]
+
+
+def test_ids_beyond_the_integer_range_are_not_found(admin: Admin) -> None:
+    for label_id in (2_147_483_648, 99_999_999_999_999_999_999, 0):
+        path = admin.path(f"/labels/{label_id}")
+        for response in [admin.api.get(path), admin.api.patch(path, json={"title": "x1"}), admin.api.delete(path)]:
+            assert response.status_code == 404, (label_id, response.text)
+            assert response.json() == NOT_FOUND

@@ -307,3 +307,22 @@ def test_team_members_bodies_and_invalid_users(server: RunningServer, admin: Adm
             assert bad.status_code == 422, (method, body, bad.text)
             assert bad.json()["attributes"] == ["user_ids"]
     assert [member["id"] for member in admin.api.get(path).json()] == [agent.user_id]
+
+
+def test_ids_beyond_the_integer_range(admin: Admin) -> None:
+    for team_id in (2_147_483_648, 99_999_999_999_999_999_999, 0):
+        path = admin.path(f"/teams/{team_id}")
+        for response in [
+            admin.api.get(path),
+            admin.api.patch(path, json={"name": "x"}),
+            admin.api.delete(path),
+            admin.api.get(f"{path}/team_members"),
+            admin.api.post(f"{path}/team_members", json={"user_ids": [admin.user_id]}),
+        ]:
+            assert response.status_code == 404, (team_id, response.text)
+            assert response.json() == NOT_FOUND
+    team = create(admin, name="ranged")
+    for user_id in (2_147_483_648, 99_999_999_999_999_999_999, 0, -1):
+        response = admin.api.post(admin.path(f"/teams/{team['id']}/team_members"), json={"user_ids": [user_id]})
+        assert response.status_code == 401, (user_id, response.text)
+        assert response.json() == {"error": "Invalid User IDs"}

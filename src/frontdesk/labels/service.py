@@ -20,6 +20,8 @@ from frontdesk.models import contact_labels, conversation_labels, conversations,
 DEFAULT_COLOR = "#1f93ff"
 MAX_TITLE_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 20_000
+# Ids are PostgreSQL int4: a larger one names no row (and must not reach the driver).
+MAX_ID = 2**31 - 1
 # labels.color is a String(32); a hex colour needs 7.
 MAX_COLOR_LENGTH = 32
 
@@ -45,6 +47,8 @@ async def list_labels(uow: UnitOfWork, account_id: int) -> Sequence[Any]:
 
 
 async def get_label(uow: UnitOfWork, account_id: int, label_id: int) -> Any:
+    if not 0 < label_id <= MAX_ID:
+        raise NotFound()
     row = (
         await uow.conn.execute(select(labels).where(labels.c.account_id == account_id, labels.c.id == label_id))
     ).first()

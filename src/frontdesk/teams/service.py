@@ -16,6 +16,8 @@ from frontdesk.models import account_users, conversations, team_members, teams, 
 
 MAX_NAME_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 20_000
+# Ids are PostgreSQL int4: a larger one names no row (and must not reach the driver).
+MAX_ID = 2**31 - 1
 
 
 async def list_teams(uow: UnitOfWork, account_id: int) -> Sequence[Any]:
@@ -24,6 +26,8 @@ async def list_teams(uow: UnitOfWork, account_id: int) -> Sequence[Any]:
 
 
 async def get_team(uow: UnitOfWork, account_id: int, team_id: int) -> Any:
+    if not 0 < team_id <= MAX_ID:
+        raise NotFound()
     row = (await uow.conn.execute(select(teams).where(teams.c.account_id == account_id, teams.c.id == team_id))).first()
     if row is None:
         raise NotFound()
@@ -152,6 +156,8 @@ async def _ensure_account_users(uow: UnitOfWork, account_id: int, user_ids: list
     """Chatwoot's ``validate_member_id_params``: every id must be a user of the account, else 401."""
     if not user_ids:
         return
+    if any(not 0 < user_id <= MAX_ID for user_id in user_ids):
+        raise Unauthorized("Invalid User IDs")
     known = await uow.conn.scalars(
         select(account_users.c.user_id).where(
             account_users.c.account_id == account_id, account_users.c.user_id.in_(set(user_ids))

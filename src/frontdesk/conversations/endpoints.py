@@ -52,13 +52,20 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
+MAX_ID = 2_147_483_647
+
+
 def _int_param(value: str | None, name: str) -> int | None:
+    """A query parameter that names a row or a page: a number within the id column's range."""
     if value is None or value.strip() == "":
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ValidationFailed(f"{name} is not a number", [name]) from None
+    if number > MAX_ID:
+        raise ValidationFailed(f"{name} is out of range", [name])
+    return number
 
 
 def _counts(page: service.ConversationPage) -> CountsMeta:

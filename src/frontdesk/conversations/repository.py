@@ -40,6 +40,9 @@ from frontdesk.models import (
     users,
 )
 
+# The id columns are int4 on PostgreSQL: a larger id names no row.
+MAX_ID = 2_147_483_647
+
 # Chatwoot counts at most ten unread incoming messages (``unread_incoming_messages.last(10)``).
 UNREAD_COUNT_LIMIT = 10
 
@@ -88,6 +91,8 @@ async def get_conversation(
     uow: UnitOfWork, account: AccountContext, display_id: int, *, for_update: bool = False
 ) -> Any:
     """The conversation with this display id in the account, if the user may see it; else 404."""
+    if not 0 < display_id <= MAX_ID:
+        raise NotFound()
     statement = conversation_select().where(
         conversations.c.account_id == account.account_id,
         conversations.c.display_id == display_id,

@@ -7,18 +7,18 @@ from typing import Any
 import msgspec
 
 from frontdesk.conversations.presenters import ConversationPayload
-from frontdesk.kit.schema import Schema, ShortStr
+from frontdesk.kit.schema import Id, Schema, ShortStr
 from frontdesk.messages.schemas import MessageCreate
 
 
 class ConversationCreate(Schema):
     source_id: str | None = None
-    inbox_id: int | None = None
-    contact_id: int | None = None
+    inbox_id: Id | None = None
+    contact_id: Id | None = None
     hmac_verified: bool = False
     status: str | None = None
-    assignee_id: int | None = None
-    team_id: int | None = None
+    assignee_id: Id | None = None
+    team_id: Id | None = None
     # Unix seconds (number or string) or an ISO-8601 time.
     snoozed_until: int | str | None = None
     additional_attributes: dict[str, Any] | None = None
@@ -38,9 +38,9 @@ class PriorityChange(Schema):
 
 
 class AssignmentCreate(Schema):
-    assignee_id: int | None | msgspec.UnsetType = msgspec.UNSET
+    assignee_id: Id | None | msgspec.UnsetType = msgspec.UNSET
     assignee_type: str | None = None
-    team_id: int | None | msgspec.UnsetType = msgspec.UNSET
+    team_id: Id | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class LabelsUpdate(Schema):

@@ -21,6 +21,7 @@ from frontdesk.errors import NotFound, ValidationFailed, not_authorized
 from frontdesk.inboxes.repository import get_inbox
 from frontdesk.kit.time import from_unix, utc_now
 from frontdesk.messages import service as messages_service
+from frontdesk.messages.service import has_null_byte
 from frontdesk.models import (
     account_users,
     contact_inboxes,
@@ -47,14 +48,14 @@ def parse_time(value: int | str | None, field: str) -> datetime | None:
     """Unix seconds (Chatwoot's ``DateTime.strptime(x, '%s')``) or an ISO-8601 time."""
     if value is None or value == "":
         return None
-    if isinstance(value, int):
-        return from_unix(value)
-    text = value.strip()
-    if text.lstrip("-").isdigit():
-        return from_unix(int(text))
     try:
+        if isinstance(value, int):
+            return from_unix(value)
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return from_unix(int(text))
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         raise ValidationFailed(f"{field} is invalid", [field]) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=from_unix(0).tzinfo)
 
@@ -127,6 +128,9 @@ async def create_conversation(
 ) -> Any:
     """Chatwoot's ConversationBuilder plus the first message; returns the conversation row."""
     status = parse_status(params.status) if params.status else OPEN
+    for field in ("additional_attributes", "custom_attributes"):
+        if has_null_byte(getattr(params, field)):
+            raise ValidationFailed(f"{field} contain a null byte", [field])
     snoozed_until = parse_time(params.snoozed_until, "snoozed_until")
     if params.assignee_id is not None and not await _account_user_exists(uow, account.account_id, params.assignee_id):
         raise ValidationFailed("Assignee must be an agent of this account", ["assignee_id"])
@@ -269,6 +273,8 @@ async def list_conversations(
 
 
 async def contact_conversations(uow: UnitOfWork, account: AccountContext, contact_id: int) -> list[Any]:
+    if not 0 < contact_id <= repository.MAX_ID:
+        raise NotFound()
     contact = (
         await uow.conn.execute(
             select(contacts.c.id).where(contacts.c.id == contact_id, contacts.c.account_id == account.account_id)
@@ -414,6 +420,8 @@ async def set_custom_attributes(
     uow: UnitOfWork, account: AccountContext, conversation: Any, attributes: dict[str, Any] | None
 ) -> Any:
     attributes = attributes or {}
+    if has_null_byte(attributes):
+        raise ValidationFailed("custom_attributes contain a null byte", ["custom_attributes"])
     return await _write(
         uow,
         conversation,

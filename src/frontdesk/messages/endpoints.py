@@ -22,14 +22,18 @@ from frontdesk.messages import service
 from frontdesk.messages.presenters import MessagePayload, SenderRows, present_message
 from frontdesk.messages.schemas import MessageCreate, MessageList, MessagesMeta, MessageStatusUpdate
 
+MAX_CURSOR = 2_147_483_647
+
 
 def _cursor(value: str | None, name: str) -> int | None:
     if value is None or value.strip() == "":
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ValidationFailed(f"{name} is not a number", [name]) from None
+    # Message ids are int4 on PostgreSQL: a cursor beyond that range means "beyond every message".
+    return max(min(number, MAX_CURSOR), -MAX_CURSOR)
 
 
 @get("/", summary="Get messages", operation_id="list-all-messages")

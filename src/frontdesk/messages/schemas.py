@@ -8,7 +8,7 @@ import msgspec
 
 from frontdesk.agents.presenters import UserPushData
 from frontdesk.contacts.presenters import ContactPushData
-from frontdesk.kit.schema import Schema
+from frontdesk.kit.schema import Id, Schema
 from frontdesk.messages.presenters import MessagePayload
 
 
@@ -23,7 +23,7 @@ class MessageCreate(Schema):
     content_attributes: dict[str, Any] | str | None = None
     echo_id: str | int | None = None
     source_id: str | None = None
-    campaign_id: int | None = None
+    campaign_id: Id | None = None
     template_params: dict[str, Any] | None = None
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import func, insert, select, update
 
 from frontdesk.auth.dependencies import AccountContext
@@ -70,6 +71,11 @@ def _invalid(message: str, attribute: str, *, record_style: bool) -> FrontdeskEr
     return Unprocessable(f"Validation failed: {message}")
 
 
+def has_null_byte(value: Any) -> bool:
+    """PostgreSQL's text and jsonb refuse NUL characters, so they are refused at the door."""
+    return b"\\u0000" in msgspec.json.encode(value)
+
+
 def _content_attributes(value: dict[str, Any] | str | None) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
@@ -107,6 +113,8 @@ async def create_message(
             "content",
             record_style=record_style_errors,
         )
+    if params.content is not None and "\x00" in params.content:
+        raise _invalid("Content contains a null byte", "content", record_style=record_style_errors)
     now = utc_now()
     recent = (
         await uow.conn.execute(
@@ -119,6 +127,8 @@ async def create_message(
         raise _invalid("Too many messages", "base", record_style=record_style_errors)
 
     content_attributes = _content_attributes(params.content_attributes)
+    if has_null_byte(content_attributes):
+        raise _invalid("Content attributes contain a null byte", "content_attributes", record_style=record_style_errors)
     additional_attributes: dict[str, Any] = {}
     if params.campaign_id is not None:
         additional_attributes["campaign_id"] = params.campaign_id
@@ -185,9 +195,14 @@ async def create_message(
     if sender_type == SENDER_CONTACT:
         await uow.conn.execute(update(contacts).where(contacts.c.id == sender_id).values(last_activity_at=now))
 
+    echo_id = str(params.echo_id) if params.echo_id is not None and params.echo_id != "" else None
     subject = {"message_id": row.id, "conversation_id": conversation.id, "inbox_id": conversation.inbox_id}
     performer = {"performer_id": account.user.id}
-    uow.emit(Event("message.created", conversation.account_id, now, subject, dict(performer)))
+    created_data: dict[str, Any] = dict(performer)
+    if echo_id is not None:
+        # Not stored: the realtime push echoes it so the sending client can match its optimistic copy.
+        created_data["echo_id"] = echo_id
+    uow.emit(Event("message.created", conversation.account_id, now, subject, created_data))
     if first_reply:
         uow.emit(Event("first.reply.created", conversation.account_id, now, subject, dict(performer)))
     emit_changes(uow, conversation, changes, account.user.id)
@@ -198,7 +213,6 @@ async def create_message(
         )
     else:
         senders = SenderRows(contacts=await conversation_repository.contacts_by_id(uow, [sender_id]))
-    echo_id = str(params.echo_id) if params.echo_id is not None and params.echo_id != "" else None
     return CreatedMessage(row=row, echo_id=echo_id, senders=senders)
 
 
@@ -234,6 +248,8 @@ async def load_senders(uow: UnitOfWork, account_id: int, rows: list[Any]) -> Sen
 
 
 async def _get_message(uow: UnitOfWork, conversation: Any, message_id: int) -> Any:
+    if not 0 < message_id <= conversation_repository.MAX_ID:
+        raise NotFound()
     row = (
         await uow.conn.execute(
             select(messages).where(messages.c.id == message_id, messages.c.conversation_id == conversation.id)

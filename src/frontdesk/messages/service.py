@@ -192,8 +192,13 @@ async def create_message(
         values["waiting_since"] = now
         changes["waiting_since"] = (None, now)
     await uow.conn.execute(update(conversations).where(conversations.c.id == conversation.id).values(**values))
+    sender_contact = None
     if sender_type == SENDER_CONTACT:
-        await uow.conn.execute(update(contacts).where(contacts.c.id == sender_id).values(last_activity_at=now))
+        sender_contact = (
+            await uow.conn.execute(
+                update(contacts).where(contacts.c.id == sender_id).values(last_activity_at=now).returning(*contacts.c)
+            )
+        ).one()
 
     echo_id = str(params.echo_id) if params.echo_id is not None and params.echo_id != "" else None
     subject = {"message_id": row.id, "conversation_id": conversation.id, "inbox_id": conversation.inbox_id}
@@ -212,7 +217,7 @@ async def create_message(
             users=await conversation_repository.account_users_by_id(uow, account.account_id, [sender_id])
         )
     else:
-        senders = SenderRows(contacts=await conversation_repository.contacts_by_id(uow, [sender_id]))
+        senders = SenderRows(contacts={sender_id: sender_contact})
     return CreatedMessage(row=row, echo_id=echo_id, senders=senders)
 
 

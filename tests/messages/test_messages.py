@@ -84,6 +84,21 @@ def test_create_validation(admin: Admin, test_database: ThrowawayDatabase) -> No
     response = admin.api.post(path, json={"content": "x" * 150_001})
     assert response.status_code == 422
     assert response.json() == {"error": "Validation failed: Content is too long (maximum is 150000 characters)"}
+    response = admin.api.post(path, json={"content": "Pick", "content_type": "input_select"})
+    assert response.status_code == 422
+    assert response.json() == {"error": "Validation failed: Content attributes At least one item is required."}
+    response = admin.api.post(
+        path,
+        json={"content": "Pick", "content_type": "input_select", "content_attributes": {"items": [{"label": "A"}]}},
+    )
+    assert response.json() == {
+        "error": "Validation failed: Content attributes contains invalid keys for items : [:label]"
+    }
+    response = admin.api.post(
+        path,
+        json={"content": "Cards", "content_type": "cards", "content_attributes": {"items": [{"title": "A"}]}},
+    )
+    assert response.json() == {"error": "Validation failed: Content attributes contains items missing actions"}
     response = admin.api.post(path, json={"content": "x", "private": "perhaps"})
     assert response.status_code == 422
     assert response.json()["attributes"] == ["private"]
@@ -154,7 +169,13 @@ def test_list_meta_with_assignee_and_labels(server: RunningServer, admin: Admin)
 def test_delete_is_soft(server: RunningServer, admin: Admin, test_database: ThrowawayDatabase) -> None:
     base = setup(admin)
     conversation = create_conversation(admin, base.source_id)
-    message = post_message(admin, conversation["id"], content="oops", content_type="input_select")
+    message = post_message(
+        admin,
+        conversation["id"],
+        content="oops",
+        content_type="input_select",
+        content_attributes={"items": [{"title": "A", "value": "a"}]},
+    )
     path = admin.path(f"/conversations/{conversation['id']}/messages/{message['id']}")
     with captured_events(server) as events:
         response = admin.api.delete(path)

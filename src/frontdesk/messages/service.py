@@ -23,6 +23,7 @@ from frontdesk.errors import Forbidden, FrontdeskError, NotFound, Unprocessable,
 from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.repository import CHANNEL_API
 from frontdesk.kit.time import utc_now
+from frontdesk.messages.content_attributes import content_attribute_errors
 from frontdesk.messages.enums import (
     CONTENT_TYPES,
     DELETED_CONTENT,
@@ -127,6 +128,13 @@ async def create_message(
         raise _invalid("Too many messages", "base", record_style=record_style_errors)
 
     content_attributes = _content_attributes(params.content_attributes)
+    problems = content_attribute_errors(content_type_name, content_attributes)
+    if problems:
+        raise _invalid(
+            ", ".join(f"Content attributes {problem}" for problem in problems),
+            "content_attributes",
+            record_style=record_style_errors,
+        )
     if has_null_byte(content_attributes):
         raise _invalid("Content attributes contain a null byte", "content_attributes", record_style=record_style_errors)
     additional_attributes: dict[str, Any] = {}

@@ -70,6 +70,9 @@ class Settings:
     webhook_lease_seconds: float = 60.0
     # Deliveries in flight at once, per worker.
     webhook_concurrency: int = 128
+    # A worker woken by a commit or a finished attempt waits this long to gather more, so one
+    # transaction records and claims several deliveries.
+    webhook_batch_window: float = 0.01
     webhook_max_response_bytes: int = 65536
 
     @property
@@ -115,5 +118,6 @@ def load_settings() -> Settings:
         webhook_poll_interval=env_float("FRONTDESK_WEBHOOK_POLL_INTERVAL", 0.2),
         webhook_lease_seconds=env_float("FRONTDESK_WEBHOOK_LEASE_SECONDS", 60.0),
         webhook_concurrency=env_int("FRONTDESK_WEBHOOK_CONCURRENCY", 128),
+        webhook_batch_window=env_float("FRONTDESK_WEBHOOK_BATCH_WINDOW", 0.01),
         webhook_max_response_bytes=env_int("FRONTDESK_WEBHOOK_MAX_RESPONSE_BYTES", 65536),
     )

@@ -176,39 +176,50 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         in_flight: set[asyncio.Task[Outcome]] = set()
+        outcomes: list[Outcome] = []
         while True:
-            if self._stopping and not in_flight:
+            if self._stopping and not in_flight and not outcomes:
                 return
-            if not self._stopping:
-                capacity = self.settings.webhook_concurrency - len(in_flight)
-                if capacity > 0:
-                    self._wake.clear()
-                    try:
-                        claimed = await self.claim(min(capacity, CLAIM_BATCH))
-                    except Exception:
-                        logger.exception("claiming webhook deliveries failed")
-                        claimed = []
-                    for item in claimed:
-                        in_flight.add(asyncio.create_task(self.attempt(item)))
-                    if len(claimed) == min(capacity, CLAIM_BATCH) and capacity > len(claimed):
-                        continue
+            limit = 0 if self._stopping else min(self.settings.webhook_concurrency - len(in_flight), CLAIM_BATCH)
+            self._wake.clear()
+            try:
+                claimed = await self.cycle(outcomes, limit)
+            except Exception:
+                # Unrecorded outcomes are lost, not their deliveries: the leases expire and the rows
+                # are tried again (at least once).
+                logger.exception("recording or claiming webhook deliveries failed")
+                claimed = []
+            outcomes = []
+            for item in claimed:
+                in_flight.add(asyncio.create_task(self.attempt(item)))
+            if claimed and len(claimed) == limit and len(in_flight) < self.settings.webhook_concurrency:
+                continue
             waker = asyncio.create_task(self._wake.wait())
             done, _ = await asyncio.wait(
                 {*in_flight, waker}, timeout=self.settings.webhook_poll_interval, return_when=asyncio.FIRST_COMPLETED
             )
             waker.cancel()
-            finished = [task for task in in_flight if task in done]
-            if not finished:
-                continue
+            if done and self.settings.webhook_batch_window > 0:
+                # Gather what else finishes or commits meanwhile: one transaction for several outcomes
+                # and new rows, instead of one each (this is what keeps SQLite's single writer free).
+                await asyncio.sleep(self.settings.webhook_batch_window)
+            finished = [task for task in in_flight if task.done()]
             in_flight.difference_update(finished)
             outcomes = [task.result() for task in finished]
-            try:
-                await self.record(outcomes)
-            except Exception:
-                # The leases expire and the rows are tried again: at least once, never lost.
-                logger.exception("recording webhook outcomes failed")
 
-    async def claim(self, limit: int) -> list[Claimed]:
+    async def cycle(self, outcomes: list[Outcome], limit: int) -> list[Claimed]:
+        """Record finished attempts and claim up to ``limit`` due deliveries, in one short transaction
+        (the recorded successes free the next delivery of their conversation for this very claim)."""
+        if not outcomes and limit <= 0:
+            return []
+        async with self.database.unit_of_work() as uow:
+            if outcomes:
+                await self.record(uow, outcomes)
+            if limit <= 0:
+                return []
+            return await self.claim(uow, limit)
+
+    async def claim(self, uow: UnitOfWork, limit: int) -> list[Claimed]:
         d = webhook_deliveries
         older = d.alias("older")
         now = utc_now()
@@ -253,11 +264,10 @@ class DeliveryWorker:
                 d.c.message_id,
             )
         )
-        async with self.database.unit_of_work() as uow:
-            rows = list(await uow.conn.execute(statement))
-            if not rows:
-                return []
-            secrets = await self._secrets(uow, rows, now)
+        rows = list(await uow.conn.execute(statement))
+        if not rows:
+            return []
+        secrets = await self._secrets(uow, rows, now)
         claimed = [
             Claimed(
                 id=row.id,
@@ -358,7 +368,7 @@ class DeliveryWorker:
             logger.exception("webhook attempt %s failed unexpectedly", item.delivery_id)
             return Outcome(item, "retry", error=f"{type(error).__name__}: {error}"[:1000])
 
-    async def record(self, outcomes: list[Outcome]) -> None:
+    async def record(self, uow: UnitOfWork, outcomes: list[Outcome]) -> None:
         d = webhook_deliveries
         now = utc_now()
         deadline = timedelta(hours=self.settings.webhook_retry_hours)
@@ -406,10 +416,9 @@ class DeliveryWorker:
                 lease_owner=None,
             )
         )
-        async with self.database.unit_of_work() as uow:
-            await uow.conn.execute(statement, updates)
-            for message_id, succeeded, error in marks:
-                await mark_message(uow, message_id, succeeded=succeeded, error=error)
+        await uow.conn.execute(statement, updates)
+        for message_id, succeeded, error in marks:
+            await mark_message(uow, message_id, succeeded=succeeded, error=error)
 
 
 async def mark_message(uow: UnitOfWork, message_id: int, *, succeeded: bool, error: str | None) -> None:

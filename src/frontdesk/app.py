@@ -25,6 +25,7 @@ from frontdesk.kit.docs import docs_router
 from frontdesk.kit.openapi import build_openapi
 from frontdesk.kit.tokens import TokenVault
 from frontdesk.kit.transactions import TransactionMiddleware
+from frontdesk.realtime.hub import Hub
 from frontdesk.routes import route_handlers
 
 logger = logging.getLogger("frontdesk")
@@ -91,8 +92,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database = Database(settings.database_url)
-        register_listeners(database.dispatcher, settings)
+        realtime = Hub(settings, database)
+        register_listeners(database.dispatcher, settings, realtime=realtime.after_commit)
         app.state.database = database
+        await realtime.start()
+        app.state.realtime = realtime
         worker = None
         if settings.embedded_worker:
             from frontdesk.webhooks.worker import DeliveryWorker
@@ -104,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             if worker is not None:
                 await worker.stop()
+            await realtime.stop()
             await database.dispose()
 
     state = State({"settings": settings, "vault": TokenVault(settings.secret_key)})

@@ -74,6 +74,17 @@ class Settings:
     # transaction records and claims several deliveries.
     webhook_batch_window: float = 0.01
     webhook_max_response_bytes: int = 65536
+    # Realtime feed at /cable (docs in frontdesk.realtime): events kept per account for resume (the
+    # last N, no older than the window), frames a socket may fall behind before it is dropped, ping period.
+    realtime_buffer_size: int = 1000
+    realtime_window_seconds: float = 600.0
+    realtime_send_queue: int = 2000
+    realtime_ping_interval: float = 3.0
+    # Key prefix of the realtime streams, channel and presence sets in Redis (when redis_url is set).
+    realtime_redis_prefix: str = "frontdesk:realtime"
+    # Chatwoot's PRESENCE_DURATION / CONTACT_PRESENCE_DURATION (seconds).
+    presence_duration: float = 20.0
+    contact_presence_duration: float = 90.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,4 +131,11 @@ def load_settings() -> Settings:
         webhook_concurrency=env_int("FRONTDESK_WEBHOOK_CONCURRENCY", 128),
         webhook_batch_window=env_float("FRONTDESK_WEBHOOK_BATCH_WINDOW", 0.01),
         webhook_max_response_bytes=env_int("FRONTDESK_WEBHOOK_MAX_RESPONSE_BYTES", 65536),
+        realtime_buffer_size=env_int("FRONTDESK_REALTIME_BUFFER_SIZE", 1000),
+        realtime_window_seconds=env_float("FRONTDESK_REALTIME_WINDOW_SECONDS", 600.0),
+        realtime_send_queue=env_int("FRONTDESK_REALTIME_SEND_QUEUE", 2000),
+        realtime_ping_interval=env_float("FRONTDESK_REALTIME_PING_INTERVAL", 3.0),
+        realtime_redis_prefix=os.environ.get("FRONTDESK_REALTIME_REDIS_PREFIX", "frontdesk:realtime"),
+        presence_duration=env_float("FRONTDESK_PRESENCE_DURATION", 20.0),
+        contact_presence_duration=env_float("FRONTDESK_CONTACT_PRESENCE_DURATION", 90.0),
     )

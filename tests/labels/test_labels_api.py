@@ -331,3 +331,19 @@ def test_ids_beyond_the_integer_range_are_not_found(admin: Admin) -> None:
         for response in [admin.api.get(path), admin.api.patch(path, json={"title": "x1"}), admin.api.delete(path)]:
             assert response.status_code == 404, (label_id, response.text)
             assert response.json() == NOT_FOUND
+
+
+def test_concurrent_creates_of_one_title_make_one_label(server: RunningServer, admin: Admin) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> tuple[int, Any]:
+        response = Api(server, admin.token).post(admin.path("/labels"), json={"title": "Race"})
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(attempt, range(8)))
+    assert sorted(status for status, _ in results) == [200] + [422] * 7
+    for status, body in results:
+        if status == 422:
+            assert body == {"message": "Title has already been taken", "attributes": ["title"]}
+    assert [label["title"] for label in admin.api.get(admin.path("/labels")).json()["payload"]] == ["race"]

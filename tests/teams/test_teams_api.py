@@ -326,3 +326,19 @@ def test_ids_beyond_the_integer_range(admin: Admin) -> None:
         response = admin.api.post(admin.path(f"/teams/{team['id']}/team_members"), json={"user_ids": [user_id]})
         assert response.status_code == 401, (user_id, response.text)
         assert response.json() == {"error": "Invalid User IDs"}
+
+
+def test_concurrent_creates_of_one_name_make_one_team(server: RunningServer, admin: Admin) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> tuple[int, Any]:
+        response = Api(server, admin.token).post(admin.path("/teams"), json={"name": "Race"})
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(attempt, range(8)))
+    assert sorted(status for status, _ in results) == [200] + [422] * 7
+    for status, body in results:
+        if status == 422:
+            assert body == {"message": "Name has already been taken", "attributes": ["name"]}
+    assert [team["name"] for team in admin.api.get(admin.path("/teams")).json()] == ["race"]

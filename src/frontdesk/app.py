@@ -21,10 +21,13 @@ from frontdesk.config import Settings, load_settings
 from frontdesk.db import Database
 from frontdesk.errors import FrontdeskError
 from frontdesk.events.registry import register_listeners
+from frontdesk.idempotency.middleware import IdempotencyMiddleware
 from frontdesk.kit.docs import docs_router
 from frontdesk.kit.openapi import build_openapi
 from frontdesk.kit.tokens import TokenVault
 from frontdesk.kit.transactions import TransactionMiddleware
+from frontdesk.ratelimit.limiter import build_rate_limiter
+from frontdesk.ratelimit.middleware import RateLimitMiddleware
 from frontdesk.realtime.hub import Hub
 from frontdesk.routes import route_handlers
 
@@ -109,9 +112,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if worker is not None:
                 await worker.stop()
             await realtime.stop()
+            await rate_limiter.close()
             await database.dispose()
 
-    state = State({"settings": settings, "vault": TokenVault(settings.secret_key)})
+    rate_limiter = build_rate_limiter(settings)
+    state = State({"settings": settings, "vault": TokenVault(settings.secret_key), "rate_limiter": rate_limiter})
     return Litestar(
         route_handlers=[health, openapi_document, docs_router, *route_handlers()],
         dependencies={
@@ -128,7 +133,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OverflowError: _out_of_range,
             Exception: _unexpected_error,
         },
-        middleware=[TransactionMiddleware],
+        # Outermost first: limits before anything runs; idempotency around the request's transaction.
+        middleware=[RateLimitMiddleware, IdempotencyMiddleware, TransactionMiddleware],
         lifespan=[lifespan],
         state=state,
         openapi_config=OpenAPIConfig(

@@ -74,6 +74,29 @@ class Settings:
     # transaction records and claims several deliveries.
     webhook_batch_window: float = 0.01
     webhook_max_response_bytes: int = 65536
+    # Idempotent writes (docs in frontdesk.idempotency): how long a key and its answer are kept,
+    # how long a retry waits for the first request still running, and after how long a request whose
+    # process vanished gives its key up.
+    idempotency_ttl_hours: float = 24.0
+    idempotency_wait_seconds: float = 30.0
+    idempotency_lease_seconds: float = 120.0
+    # Rate limits (docs in frontdesk.ratelimit); a limit of 0 disables that rule.
+    # Every request per client IP and per access token, as Chatwoot's rack-attack ``req/ip`` (3000/min).
+    rate_limit_per_ip: int = 3000
+    rate_limit_per_token: int = 3000
+    rate_limit_period_seconds: float = 60.0
+    # Client API, as Chatwoot's widget limits: conversations created per IP, contact updates per IP.
+    rate_limit_public_conversations: int = 6
+    rate_limit_public_conversations_period_seconds: float = 12 * 3600.0
+    rate_limit_public_contact_updates: int = 60
+    rate_limit_public_contact_updates_period_seconds: float = 3600.0
+    # Comma-separated client IPs never limited. Empty by default: unlike Chatwoot, loopback is not exempt,
+    # since behind a reverse proxy on the same host every client would look like 127.0.0.1.
+    rate_limit_safelist: str = ""
+    # Comma-separated proxy IPs whose X-Forwarded-For names the real client.
+    rate_limit_trusted_proxies: str = ""
+    # Key prefix of the counters in Redis (when redis_url is set).
+    rate_limit_redis_prefix: str = "frontdesk:ratelimit"
     # Realtime feed at /cable (docs in frontdesk.realtime): events kept per account for resume (the
     # last N, no older than the window), frames a socket may fall behind before it is dropped, ping period.
     realtime_buffer_size: int = 1000
@@ -131,6 +154,23 @@ def load_settings() -> Settings:
         webhook_concurrency=env_int("FRONTDESK_WEBHOOK_CONCURRENCY", 128),
         webhook_batch_window=env_float("FRONTDESK_WEBHOOK_BATCH_WINDOW", 0.01),
         webhook_max_response_bytes=env_int("FRONTDESK_WEBHOOK_MAX_RESPONSE_BYTES", 65536),
+        idempotency_ttl_hours=env_float("FRONTDESK_IDEMPOTENCY_TTL_HOURS", 24.0),
+        idempotency_wait_seconds=env_float("FRONTDESK_IDEMPOTENCY_WAIT_SECONDS", 30.0),
+        idempotency_lease_seconds=env_float("FRONTDESK_IDEMPOTENCY_LEASE_SECONDS", 120.0),
+        rate_limit_per_ip=env_int("FRONTDESK_RATE_LIMIT_PER_IP", 3000),
+        rate_limit_per_token=env_int("FRONTDESK_RATE_LIMIT_PER_TOKEN", 3000),
+        rate_limit_period_seconds=env_float("FRONTDESK_RATE_LIMIT_PERIOD_SECONDS", 60.0),
+        rate_limit_public_conversations=env_int("FRONTDESK_RATE_LIMIT_PUBLIC_CONVERSATIONS", 6),
+        rate_limit_public_conversations_period_seconds=env_float(
+            "FRONTDESK_RATE_LIMIT_PUBLIC_CONVERSATIONS_PERIOD_SECONDS", 12 * 3600.0
+        ),
+        rate_limit_public_contact_updates=env_int("FRONTDESK_RATE_LIMIT_PUBLIC_CONTACT_UPDATES", 60),
+        rate_limit_public_contact_updates_period_seconds=env_float(
+            "FRONTDESK_RATE_LIMIT_PUBLIC_CONTACT_UPDATES_PERIOD_SECONDS", 3600.0
+        ),
+        rate_limit_safelist=os.environ.get("FRONTDESK_RATE_LIMIT_SAFELIST", ""),
+        rate_limit_trusted_proxies=os.environ.get("FRONTDESK_RATE_LIMIT_TRUSTED_PROXIES", ""),
+        rate_limit_redis_prefix=os.environ.get("FRONTDESK_RATE_LIMIT_REDIS_PREFIX", "frontdesk:ratelimit"),
         realtime_buffer_size=env_int("FRONTDESK_REALTIME_BUFFER_SIZE", 1000),
         realtime_window_seconds=env_float("FRONTDESK_REALTIME_WINDOW_SECONDS", 600.0),
         realtime_send_queue=env_int("FRONTDESK_REALTIME_SEND_QUEUE", 2000),

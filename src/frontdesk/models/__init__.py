@@ -4,6 +4,7 @@ from frontdesk.models.accounts import access_tokens, account_users, accounts, us
 from frontdesk.models.base import metadata
 from frontdesk.models.contacts import contact_inboxes, contact_labels, contacts
 from frontdesk.models.conversations import conversation_labels, conversations
+from frontdesk.models.idempotency import idempotency_keys
 from frontdesk.models.inboxes import channel_api, channel_web_widgets, inbox_members, inboxes
 from frontdesk.models.labels import labels
 from frontdesk.models.messages import messages
@@ -22,6 +23,7 @@ __all__ = [
     "contacts",
     "conversation_labels",
     "conversations",
+    "idempotency_keys",
     "inbox_members",
     "inboxes",
     "labels",

@@ -1,0 +1,1 @@
+"""Idempotent writes: the ``Idempotency-Key`` header (see ``middleware``)."""

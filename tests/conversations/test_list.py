@@ -231,3 +231,18 @@ def test_contact_conversations(server: RunningServer, admin: Admin) -> None:
     agent = agent_in(server, admin, base.inbox_id)
     assert sorted(item["id"] for item in agent.api.get(path).json()["payload"]) == [first, second]
     assert admin.api.get(admin.path("/contacts/999999/conversations")).status_code == 404
+
+
+def test_unattended_and_updated_within(admin: Admin, test_database: ThrowawayDatabase) -> None:
+    base = setup(admin)
+    waiting = create_conversation(admin, base.source_id)["id"]
+    answered = create_conversation(admin, base.source_id)["id"]
+    post_message(admin, answered, content="answer")
+    path = admin.path("/conversations")
+    assert ids(admin.api.get(path, params={"conversation_type": "unattended"})) == [waiting]
+    meta = admin.api.get(admin.path("/conversations/meta"), params={"conversation_type": "unattended"}).json()
+    assert meta["meta"]["all_count"] == 1
+    sql(
+        test_database, "UPDATE conversations SET updated_at = :old WHERE display_id = :id", old="2020-01-01", id=waiting
+    )
+    assert ids(admin.api.get(path, params={"updated_within": 3600})) == [answered]

@@ -336,3 +336,16 @@ def test_flood_guard(server: RunningServer, flood_server: RunningServer, test_da
     # Messages older than a minute do not count.
     sql(test_database, "UPDATE messages SET created_at = :old", old="2020-01-01 00:00:00")
     assert admin.api.post(path, json={"content": "later"}).status_code == 200
+
+
+def test_filter_internal_messages_and_external_created_at(admin: Admin) -> None:
+    base = setup(admin)
+    conversation = create_conversation(admin, base.source_id)
+    public = post_message(admin, conversation["id"], content="public", external_created_at=1700000000)
+    assert public["content_attributes"] == {"external_created_at": 1700000000}
+    post_message(admin, conversation["id"], content="note", private=True)
+    post_message(admin, conversation["id"], content="Resolved", message_type="activity")
+    path = admin.path(f"/conversations/{conversation['id']}/messages")
+    assert len(admin.api.get(path).json()["payload"]) == 3
+    filtered = admin.api.get(path, params={"filter_internal_messages": "true"}).json()["payload"]
+    assert [message["content"] for message in filtered] == ["public"]

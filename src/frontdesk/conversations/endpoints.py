@@ -87,6 +87,8 @@ def _filters(
     source_id: str | None,
     sort_by: str | None,
     page: str | None,
+    conversation_type: str | None = None,
+    updated_within: str | None = None,
 ) -> service.ListFilters:
     return service.ListFilters(
         status=status,
@@ -98,6 +100,8 @@ def _filters(
         source_id=source_id or None,
         sort_by=sort_by,
         page=max(_int_param(page, "page") or 1, 1),
+        conversation_type=conversation_type,
+        updated_within=_int_param(updated_within, "updated_within"),
     )
 
 
@@ -116,9 +120,21 @@ async def list_conversations(
     source_id: FromQuery[str | None] = None,
     sort_by: FromQuery[str | None] = None,
     page: FromQuery[str | None] = None,
+    conversation_type: FromQuery[str | None] = None,
+    updated_within: FromQuery[str | None] = None,
 ) -> ConversationList:
     filters = _filters(
-        status, assignee_type, inbox_id, team_id, [*(labels or []), *(plain_labels or [])], q, source_id, sort_by, page
+        status,
+        assignee_type,
+        inbox_id,
+        team_id,
+        [*(labels or []), *(plain_labels or [])],
+        q,
+        source_id,
+        sort_by,
+        page,
+        conversation_type,
+        updated_within,
     )
     result = await service.list_conversations(uow, account, filters, per_page=_settings(request).conversations_per_page)
     payload = await present_conversations(uow, account, result.rows)
@@ -137,9 +153,19 @@ async def conversations_meta(
     plain_labels: PlainLabelsQuery = None,
     q: FromQuery[str | None] = None,
     source_id: FromQuery[str | None] = None,
+    conversation_type: FromQuery[str | None] = None,
 ) -> ConversationMetaOnly:
     filters = _filters(
-        status, assignee_type, inbox_id, team_id, [*(labels or []), *(plain_labels or [])], q, source_id, None, None
+        status,
+        assignee_type,
+        inbox_id,
+        team_id,
+        [*(labels or []), *(plain_labels or [])],
+        q,
+        source_id,
+        None,
+        None,
+        conversation_type,
     )
     return ConversationMetaOnly(meta=_counts(await service.count_conversations(uow, account, filters)))
 

@@ -4,6 +4,7 @@ everything a page of conversation payloads shows (one query per kind of related 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -181,6 +182,8 @@ def list_conditions(
     labels: Sequence[str],
     q: str | None,
     source_id: str | None = None,
+    unattended: bool = False,
+    updated_since: datetime | None = None,
 ) -> list[ColumnElement[bool]]:
     """The WHERE of Chatwoot's ConversationFinder before the assignee_type filter (the counts use it)."""
     conditions: list[ColumnElement[bool]] = [conversations.c.account_id == account.account_id, visible_to(account)]
@@ -205,6 +208,12 @@ def list_conditions(
                 messages.c.content.icontains(q, autoescape=True),
             )
         )
+    if unattended:
+        conditions.append(
+            or_(conversations.c.first_reply_created_at.is_(None), conversations.c.waiting_since.is_not(None))
+        )
+    if updated_since is not None:
+        conditions.append(conversations.c.updated_at > updated_since)
     if source_id:
         conditions.append(
             conversations.c.contact_inbox_id.in_(
@@ -243,12 +252,14 @@ async def count_conversations(
 
 
 async def list_conversation_rows(
-    uow: UnitOfWork, conditions: list[ColumnElement[bool]], sort_by: str | None, page: int, per_page: int
+    uow: UnitOfWork, conditions: list[ColumnElement[bool]], sort_by: str | None, page: int, per_page: int | None
 ) -> list[Any]:
+    """One page, or every match when ``per_page`` is None (Chatwoot's ``updated_within``)."""
     order = SORTS.get(sort_by or "", SORTS["last_activity_at_desc"])()
-    result = await uow.conn.execute(
-        conversation_select().where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    )
+    statement = conversation_select().where(*conditions).order_by(*order)
+    if per_page is not None:
+        statement = statement.limit(per_page).offset((page - 1) * per_page)
+    result = await uow.conn.execute(statement)
     return list(result)
 
 

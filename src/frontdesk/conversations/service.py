@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -228,6 +228,8 @@ class ListFilters:
     labels: tuple[str, ...] = ()
     q: str | None = None
     source_id: str | None = None
+    conversation_type: str | None = None
+    updated_within: int | None = None
     sort_by: str | None = None
     page: int = 1
 
@@ -250,6 +252,10 @@ async def _list_conditions(uow: UnitOfWork, account: AccountContext, filters: Li
         labels=filters.labels,
         q=filters.q,
         source_id=filters.source_id,
+        unattended=filters.conversation_type == "unattended",
+        updated_since=(
+            utc_now() - timedelta(seconds=filters.updated_within) if filters.updated_within is not None else None
+        ),
     )
 
 
@@ -268,7 +274,9 @@ async def list_conversations(
     assignee = repository.assignee_condition(filters.assignee_type, account.user.id)
     if assignee is not None:
         conditions.append(assignee)
-    rows = await repository.list_conversation_rows(uow, conditions, filters.sort_by, max(filters.page, 1), per_page)
+    # updated_within (the dashboard's refresh after a reconnect) lists every match, unpaginated, as Chatwoot.
+    page_size = None if filters.updated_within is not None else per_page
+    rows = await repository.list_conversation_rows(uow, conditions, filters.sort_by, max(filters.page, 1), page_size)
     return ConversationPage(rows, mine, total - unassigned, unassigned, total)
 
 

@@ -43,10 +43,15 @@ async def list_messages(
     conversation_id: FromPath[int],
     before: FromQuery[str | None] = None,
     after: FromQuery[str | None] = None,
+    filter_internal_messages: FromQuery[str | None] = None,
 ) -> MessageList:
     conversation = await conversation_repository.get_conversation(uow, account, conversation_id)
     rows, senders = await service.list_messages(
-        uow, conversation, before=_cursor(before, "before"), after=_cursor(after, "after")
+        uow,
+        conversation,
+        before=_cursor(before, "before"),
+        after=_cursor(after, "after"),
+        internal=not filter_internal_messages,
     )
     people = await conversation_repository.contacts_by_id(uow, [conversation.contact_id])
     assignee: UserPushData | msgspec.UnsetType = msgspec.UNSET

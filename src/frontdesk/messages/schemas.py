@@ -24,6 +24,8 @@ class MessageCreate(Schema):
     echo_id: str | int | None = None
     source_id: str | None = None
     campaign_id: Id | None = None
+    # When the message was written in the integrator's system (kept in content_attributes).
+    external_created_at: int | str | None = None
     template_params: dict[str, Any] | None = None
 
 

@@ -25,6 +25,7 @@ from frontdesk.inboxes.repository import CHANNEL_API
 from frontdesk.kit.time import utc_now
 from frontdesk.messages.content_attributes import content_attribute_errors
 from frontdesk.messages.enums import (
+    ACTIVITY,
     CONTENT_TYPES,
     DELETED_CONTENT,
     DELIVERED,
@@ -137,6 +138,8 @@ async def create_message(
         )
     if has_null_byte(content_attributes):
         raise _invalid("Content attributes contain a null byte", "content_attributes", record_style=record_style_errors)
+    if params.external_created_at is not None:
+        content_attributes = {**content_attributes, "external_created_at": params.external_created_at}
     additional_attributes: dict[str, Any] = {}
     if params.campaign_id is not None:
         additional_attributes["campaign_id"] = params.campaign_id
@@ -230,11 +233,14 @@ async def create_message(
 
 
 async def list_messages(
-    uow: UnitOfWork, conversation: Any, *, before: int | None, after: int | None
+    uow: UnitOfWork, conversation: Any, *, before: int | None, after: int | None, internal: bool = True
 ) -> tuple[list[Any], SenderRows]:
     """Chatwoot's MessageFinder: the latest 20, 20 before ``before``, up to 100 after ``after``, or
     up to 1000 from ``after`` (inclusive) to ``before``; always oldest first."""
     base = select(messages).where(messages.c.conversation_id == conversation.id)
+    if not internal:
+        # filter_internal_messages: no private notes, no activity messages.
+        base = base.where(messages.c.private.is_(False), messages.c.message_type != ACTIVITY)
     if after is not None and before is not None:
         statement = (
             base.where(messages.c.id >= after, messages.c.id < before).order_by(messages.c.id).limit(BETWEEN_LIMIT)

@@ -176,3 +176,14 @@ def test_assignable_agents_are_members_and_administrators(server: RunningServer,
     other = make_admin(server, "Other")
     foreign = make_api_inbox(other)
     assert admin.api.get(admin.path(f"/inboxes/{foreign['id']}/assignable_agents")).status_code == 404
+
+
+def test_members_of_an_inbox_removed_from_the_account_are_not_listed(server: RunningServer, admin: Admin) -> None:
+    inbox = make_api_inbox(admin)
+    leaving = make_agent(server, admin, name="Leaving")
+    staying = make_agent(server, admin, name="Staying")
+    admin.api.post(
+        admin.path("/inbox_members"), json={"inbox_id": inbox["id"], "user_ids": [leaving.user_id, staying.user_id]}
+    )
+    assert admin.api.delete(admin.path(f"/agents/{leaving.user_id}")).status_code == 200
+    assert _ids(admin.api.get(admin.path(f"/inbox_members/{inbox['id']}"))) == [staying.user_id]

@@ -431,6 +431,7 @@ def test_update_inbox_fields_and_channel(admin: Admin, events: list[Event]) -> N
         "previous_value": "https://example.com/a",
         "current_value": "https://example.com/b",
     }
+    assert changed["sender_name_type"] == {"previous_value": "friendly", "current_value": "professional"}
     assert "secret" not in changed
     # Nothing to change: no event.
     events.clear()
@@ -597,3 +598,40 @@ def test_delete_website_inbox_removes_its_channel(admin: Admin, test_database: T
     with test_database.sync_engine.connect() as conn:
         left = conn.execute(sa.select(channel_web_widgets.c.id)).scalars().all()
     assert left == []
+
+
+@pytest.fixture
+def queries(server: RunningServer) -> Iterator[list[str]]:
+    """The SQL statements the server runs while the test runs."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    engines = {server.database.read_engine.sync_engine, server.database.write_engine.sync_engine}
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_listing_costs_the_same_queries_for_few_or_many_inboxes(admin: Admin, queries: list[str]) -> None:
+    def create(count: int) -> None:
+        for index in range(count):
+            make_api_inbox(admin, name=f"api {index}")
+            admin.api.post(
+                admin.path("/inboxes"),
+                json={"name": f"web {index}", "channel": {"type": "web_widget", "website_url": "https://a.b"}},
+            )
+
+    create(1)
+    queries.clear()
+    assert len(admin.api.get(admin.path("/inboxes")).json()["payload"]) == 2
+    few = len(queries)
+    create(5)
+    queries.clear()
+    assert len(admin.api.get(admin.path("/inboxes")).json()["payload"]) == 12
+    assert len(queries) == few

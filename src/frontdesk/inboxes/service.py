@@ -330,6 +330,17 @@ async def create_inbox(uow: UnitOfWork, account_id: int, payload: InboxCreate) -
     return await get_inbox(uow, account_id, inbox_id)
 
 
+_ENUM_NAMES: dict[str, dict[int, str]] = {"sender_name_type": SENDER_NAME_TYPES, "reply_time": REPLY_TIMES}
+
+
+def _change(key: str, previous: Any, current: Any) -> dict[str, Any]:
+    """One entry of ``changed_attributes``; enums by name, as Rails' ``previous_changes`` shows them."""
+    names = _ENUM_NAMES.get(key)
+    if names is not None:
+        previous, current = names.get(previous, previous), names.get(current, current)
+    return {key: {"previous_value": previous, "current_value": current}}
+
+
 async def update_inbox(uow: UnitOfWork, account_id: int, inbox_id: int, payload: InboxUpdate) -> Any:
     """Change the inbox's fields and its channel's editable attributes; ``inbox.updated`` lists what changed."""
     row = await get_inbox(uow, account_id, inbox_id)
@@ -346,13 +357,13 @@ async def update_inbox(uow: UnitOfWork, account_id: int, inbox_id: int, payload:
     changes: list[dict[str, Any]] = []
     changed_inbox = {key: value for key, value in values.items() if getattr(row, key) != value}
     for key, value in changed_inbox.items():
-        changes.append({key: {"previous_value": getattr(row, key), "current_value": value}})
+        changes.append(_change(key, getattr(row, key), value))
     if changed_inbox:
         await uow.conn.execute(update(inboxes).where(inboxes.c.id == inbox_id).values(**changed_inbox, updated_at=now))
     if channel is not None and table is not None:
         changed_channel = {key: value for key, value in channel_values.items() if getattr(channel, key) != value}
         for key, value in changed_channel.items():
-            changes.append({key: {"previous_value": getattr(channel, key), "current_value": value}})
+            changes.append(_change(key, getattr(channel, key), value))
         if changed_channel:
             await uow.conn.execute(
                 update(table).where(table.c.id == channel.id).values(**changed_channel, updated_at=now)

@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from frontdesk import __version__
 from frontdesk.auth.dependencies import provide_account, provide_current_user, provide_uow
@@ -67,11 +67,15 @@ def _out_of_range(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     return Response({"error": "Resource could not be found"}, status_code=404)
 
 
-def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    # asyncpg refuses an int4 parameter beyond its range before the query runs ("out of int32 range");
+    # PostgreSQL itself says "out of range" (SQLSTATE 22003).
     if "out of int32 range" in str(exc.orig) or "out of range" in str(exc.orig):
         return _out_of_range(request, exc)
-    logger.info("data error answered 422: %s", exc.orig)
-    return Response({"error": "A value is malformed or out of range"}, status_code=422)
+    if isinstance(exc, DataError):
+        logger.info("data error answered 422: %s", exc.orig)
+        return Response({"error": "A value is malformed or out of range"}, status_code=422)
+    return _unexpected_error(request, exc)
 
 
 def _unexpected_error(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -129,7 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ValidationException: _validation_error,
             HTTPException: _http_error,
             IntegrityError: _integrity_error,
-            DataError: _data_error,
+            DBAPIError: _database_error,
             OverflowError: _out_of_range,
             Exception: _unexpected_error,
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, Router, get, patch, post
+from litestar import Request, Router, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
@@ -269,7 +269,7 @@ async def toggle_typing_status(
 )
 async def create_assignment(
     account: Account, uow: Uow, conversation_id: FromPath[int], payload: NamedDependency[AssignmentCreate]
-) -> Response[bytes]:
+) -> AgentPayload | TeamRecord | None:
     """``{assignee_id}`` answers the agent partial (or null), ``{team_id}`` the team row (or null)."""
     row = await repository.get_conversation(uow, account, conversation_id, for_update=True)
     result: AgentPayload | TeamRecord | None = None
@@ -290,7 +290,7 @@ async def create_assignment(
                 created_at=iso(team.created_at),
                 updated_at=iso(team.updated_at),
             )
-    return Response(content=msgspec.json.encode(result), media_type="application/json", status_code=200)
+    return result
 
 
 @get(

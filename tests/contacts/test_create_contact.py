@@ -265,3 +265,31 @@ def test_concurrent_duplicates_answer_422_not_500(admin: Admin, test_database: T
 def test_requires_a_token(admin: Admin) -> None:
     response = admin.api.client.post(admin.path("/contacts"), json={"name": "x"}, headers={"api_access_token": ""})
     assert response.status_code == 401
+
+
+def test_constraint_conflicts_map_to_the_field(server: RunningServer, admin: Admin) -> None:
+    """What a race that slips past the pre-check answers: the database's own error, named per field."""
+    from functools import partial
+
+    from sqlalchemy.exc import IntegrityError
+
+    from frontdesk.contacts import repository, service
+    from frontdesk.errors import ValidationFailed
+
+    async def clash(field: str, value: str) -> ValidationFailed:
+        uow = await server.database.begin()
+        try:
+            values = {"account_id": admin.account_id, "name": "x", field: value}
+            await repository.insert_contact(uow, values)
+            try:
+                await repository.insert_contact(uow, values)
+            except IntegrityError as error:
+                return service._conflict(error)
+            raise AssertionError("no conflict")
+        finally:
+            await uow.rollback()
+
+    for field, value in (("email", "dup@x.io"), ("phone_number", "+15550001234"), ("identifier", "email-like")):
+        failure = server.run(partial(clash, field, value))
+        assert failure.attributes == [field]
+        assert failure.status_code == 422

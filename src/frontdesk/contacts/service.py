@@ -117,7 +117,8 @@ def _conflict(error: IntegrityError) -> ValidationFailed:
     """A unique constraint tripped by a concurrent write: the same 422 the pre-check would have given."""
     text = str(error.orig)
     for attribute in ("email", "phone_number", "identifier"):
-        if attribute in text:
+        # PostgreSQL names the constraint, SQLite the columns.
+        if f"contacts_account_id_{attribute}" in text or f"contacts.{attribute}" in text:
             return ValidationFailed(f"{_HUMAN_NAMES[attribute]} has already been taken", [attribute])
     return ValidationFailed("The change conflicts with existing data", [])
 

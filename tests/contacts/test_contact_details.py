@@ -101,6 +101,17 @@ def test_update_merges_attributes(server: RunningServer, admin: Admin) -> None:
     assert form.json()["payload"]["phone_number"] == "+15550003333"
 
 
+def test_update_reports_a_visitor_becoming_a_lead(server: RunningServer, admin: Admin) -> None:
+    contact = create(admin, name="Visitor")
+    with captured_events(server) as events:
+        response = admin.api.patch(admin.path(f"/contacts/{contact['id']}"), json={"email": "now@x.io"})
+    assert response.status_code == 200
+    changed = events[0].data["changed_attributes"]
+    assert {"email": {"previous_value": None, "current_value": "now@x.io"}} in changed
+    assert {"contact_type": {"previous_value": "visitor", "current_value": "lead"}} in changed
+    assert events[0].data["performer_id"] == admin.user_id
+
+
 def test_update_without_changes_emits_nothing(server: RunningServer, admin: Admin) -> None:
     contact = create(admin, name="Same", email="same@x.io", custom_attributes={"a": 1})
     with captured_events(server) as events:

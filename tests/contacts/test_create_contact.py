@@ -247,6 +247,7 @@ def test_create_emits_contact_created(server: RunningServer, admin: Admin) -> No
     assert [(event.name, event.subject, event.account_id) for event in events] == [
         ("contact.created", {"contact_id": contact_id}, admin.account_id)
     ]
+    assert events[0].data == {"performer_id": admin.user_id}
 
 
 def test_concurrent_duplicates_answer_422_not_500(admin: Admin, test_database: ThrowawayDatabase) -> None:

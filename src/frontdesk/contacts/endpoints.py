@@ -91,7 +91,7 @@ async def list_contacts(
 )
 async def create_contact(account: Account, uow: Uow, payload: NamedDependency[ContactCreate]) -> ContactCreateResponse:
     fields = {key: getattr(payload, key) for key in payload.__struct_fields__}
-    created = await service.create_contact(uow, account.account_id, fields)
+    created = await service.create_contact(uow, account.account_id, fields, performer_id=account.user.id)
     return ContactCreateResponse(
         payload=CreatedContact(
             contact=present_contact(created.contact, created.contact_inboxes),
@@ -177,7 +177,7 @@ async def _update(
     fields = {
         key: getattr(payload, key) for key in payload.__struct_fields__ if getattr(payload, key) is not msgspec.UNSET
     }
-    row = await service.update_contact(uow, account.account_id, contact_id, fields)
+    row = await service.update_contact(uow, account.account_id, contact_id, fields, performer_id=account.user.id)
     return ContactResponse(payload=await _contact_payload(uow, row, _include_contact_inboxes(include_contact_inboxes)))
 
 
@@ -215,7 +215,7 @@ async def patch_contact(
 
 @delete("/{contact_id:int}", status_code=200, summary="Delete contact", operation_id="contactDelete")
 async def delete_contact(account: Account, uow: Uow, contact_id: FromPath[int]) -> EmptyResponse:
-    await service.delete_contact(uow, account.account_id, contact_id)
+    await service.delete_contact(uow, account.account_id, contact_id, performer_id=account.user.id)
     return EmptyResponse()
 
 

@@ -152,7 +152,9 @@ class CreatedContact:
     source_id: str | None
 
 
-async def create_contact(uow: UnitOfWork, account_id: int, fields: dict[str, Any]) -> CreatedContact:
+async def create_contact(
+    uow: UnitOfWork, account_id: int, fields: dict[str, Any], *, performer_id: int | None = None
+) -> CreatedContact:
     """A contact, and when ``inbox_id`` is given its contact inbox there (404 for an inbox of another account)."""
     inbox_id = _parse_inbox_id(fields.pop("inbox_id", None))
     source_id = fields.pop("source_id", None)
@@ -174,7 +176,15 @@ async def create_contact(uow: UnitOfWork, account_id: int, fields: dict[str, Any
         contact_inbox = await build_contact_inbox(
             uow, contact.id, inbox, str(source_id) if source_id is not None else None
         )
-    uow.emit(Event(name="contact.created", account_id=account_id, occurred_at=now, subject={"contact_id": contact.id}))
+    uow.emit(
+        Event(
+            name="contact.created",
+            account_id=account_id,
+            occurred_at=now,
+            subject={"contact_id": contact.id},
+            data=_performer(performer_id),
+        )
+    )
     listed = (await repository.contact_inboxes_of(uow, [contact.id]))[contact.id]
     return CreatedContact(
         contact=contact,
@@ -192,11 +202,23 @@ async def contact_inboxes_of(uow: UnitOfWork, contact_ids: Sequence[int]) -> dic
     return await repository.contact_inboxes_of(uow, contact_ids)
 
 
-def _jsonable(value: Any) -> Any:
+CONTACT_TYPES = {0: "visitor", 1: "lead", 2: "customer"}
+
+
+def _jsonable(key: str, value: Any) -> Any:
+    """A changed value as Rails' ``previous_changes`` shows it: enum names, ISO times."""
+    if key == "contact_type":
+        return CONTACT_TYPES.get(value, value)
     return iso(value) if isinstance(value, datetime) else value
 
 
-async def update_contact(uow: UnitOfWork, account_id: int, contact_id: int, fields: dict[str, Any]) -> Any:
+def _performer(performer_id: int | None) -> dict[str, Any]:
+    return {"performer_id": performer_id} if performer_id is not None else {}
+
+
+async def update_contact(
+    uow: UnitOfWork, account_id: int, contact_id: int, fields: dict[str, Any], *, performer_id: int | None = None
+) -> Any:
     """Update the given fields; ``custom_attributes`` and ``additional_attributes`` merge into what is there."""
     current = await repository.get_contact(uow, account_id, contact_id)
     if fields.get("blocked", False) is None:
@@ -227,7 +249,7 @@ async def update_contact(uow: UnitOfWork, account_id: int, contact_id: int, fiel
     except IntegrityError as error:
         raise _conflict(error) from None
     changed_attributes = [
-        {key: {"previous_value": _jsonable(getattr(current, key)), "current_value": _jsonable(value)}}
+        {key: {"previous_value": _jsonable(key, getattr(current, key)), "current_value": _jsonable(key, value)}}
         for key, value in changed.items()
     ]
     changed_attributes.append(
@@ -239,13 +261,13 @@ async def update_contact(uow: UnitOfWork, account_id: int, contact_id: int, fiel
             account_id=account_id,
             occurred_at=now,
             subject={"contact_id": contact_id},
-            data={"changed_attributes": changed_attributes},
+            data={"changed_attributes": changed_attributes, **_performer(performer_id)},
         )
     )
     return row
 
 
-async def delete_contact(uow: UnitOfWork, account_id: int, contact_id: int) -> None:
+async def delete_contact(uow: UnitOfWork, account_id: int, contact_id: int, *, performer_id: int | None = None) -> None:
     """Delete the contact with its contact inboxes, conversations, messages and labels."""
     contact = await repository.get_contact(uow, account_id, contact_id)
     await repository.delete_contact(uow, contact_id)
@@ -257,7 +279,7 @@ async def delete_contact(uow: UnitOfWork, account_id: int, contact_id: int) -> N
             account_id=account_id,
             occurred_at=utc_now(),
             subject={"contact_id": contact_id},
-            data={"contact": contact_data},
+            data={"contact": contact_data, **_performer(performer_id)},
         )
     )
 

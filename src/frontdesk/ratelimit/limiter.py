@@ -12,8 +12,9 @@ The rules follow Chatwoot's rack-attack set-up (config/initializers/rack_attack.
 
 ``/health`` is never limited, nor the IPs of ``rate_limit_safelist``. A limit of 0 disables its rule.
 Chatwoot safelists 127.0.0.1 and ::1; Frontdesk does not by default, since behind a reverse proxy on
-the same host every client would arrive from loopback (``rate_limit_trusted_proxies`` names proxies
-whose ``X-Forwarded-For`` is believed instead).
+the same host every client would arrive from loopback. The client IP is the one the server sees:
+``frontdesk serve`` runs uvicorn with ``proxy_headers``, which believes ``X-Forwarded-For`` from the
+proxies of ``FORWARDED_ALLOW_IPS`` (uvicorn's setting, 127.0.0.1 by default).
 """
 
 from __future__ import annotations
@@ -51,14 +52,11 @@ def _ip_set(raw: str) -> frozenset[str]:
         part = part.strip()
         if not part:
             continue
-        try:
-            addresses.add(str(ip_address(part)))
-        except ValueError:
-            addresses.add(part)
+        addresses.add(normalized_ip(part))
     return frozenset(addresses)
 
 
-def _normalized(address: str) -> str:
+def normalized_ip(address: str) -> str:
     try:
         return str(ip_address(address.strip()))
     except ValueError:
@@ -69,7 +67,6 @@ class RateLimiter:
     def __init__(self, settings: Settings, counters: Counters) -> None:
         self.counters = counters
         self.safelist = _ip_set(settings.rate_limit_safelist)
-        self.trusted_proxies = _ip_set(settings.rate_limit_trusted_proxies)
         period = settings.rate_limit_period_seconds
         self.per_ip = Rule("req/ip", settings.rate_limit_per_ip, period)
         self.per_token = Rule("req/token", settings.rate_limit_per_token, period)
@@ -83,17 +80,6 @@ class RateLimiter:
             settings.rate_limit_public_contact_updates,
             settings.rate_limit_public_contact_updates_period_seconds,
         )
-
-    def client_ip(self, peer: str, forwarded_for: str | None) -> str:
-        """The peer, or when the peer is a trusted proxy the nearest untrusted address it forwarded for."""
-        peer = _normalized(peer)
-        if peer not in self.trusted_proxies or not forwarded_for:
-            return peer
-        for candidate in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
-            candidate = _normalized(candidate)
-            if candidate not in self.trusted_proxies:
-                return candidate
-        return peer
 
     def rules_for(self, method: str, path: str, ip: str, token: str | None) -> list[tuple[Rule, str]]:
         if path in NEVER_LIMITED or ip in self.safelist:

@@ -9,7 +9,7 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from frontdesk.ratelimit.limiter import RateLimiter
+from frontdesk.ratelimit.limiter import RateLimiter, normalized_ip
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        ip = limiter.client_ip(client[0] if client else "", _header(scope, b"x-forwarded-for"))
+        ip = normalized_ip(client[0] if client else "")
         path: str = scope.get("path", "")
         refusal = await limiter.check(str(scope.get("method", "GET")), path, ip, token_of(scope))
         if refusal is None:

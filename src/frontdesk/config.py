@@ -93,8 +93,6 @@ class Settings:
     # Comma-separated client IPs never limited. Empty by default: unlike Chatwoot, loopback is not exempt,
     # since behind a reverse proxy on the same host every client would look like 127.0.0.1.
     rate_limit_safelist: str = ""
-    # Comma-separated proxy IPs whose X-Forwarded-For names the real client.
-    rate_limit_trusted_proxies: str = ""
     # Key prefix of the counters in Redis (when redis_url is set).
     rate_limit_redis_prefix: str = "frontdesk:ratelimit"
     # Realtime feed at /cable (docs in frontdesk.realtime): events kept per account for resume (the
@@ -169,7 +167,6 @@ def load_settings() -> Settings:
             "FRONTDESK_RATE_LIMIT_PUBLIC_CONTACT_UPDATES_PERIOD_SECONDS", 3600.0
         ),
         rate_limit_safelist=os.environ.get("FRONTDESK_RATE_LIMIT_SAFELIST", ""),
-        rate_limit_trusted_proxies=os.environ.get("FRONTDESK_RATE_LIMIT_TRUSTED_PROXIES", ""),
         rate_limit_redis_prefix=os.environ.get("FRONTDESK_RATE_LIMIT_REDIS_PREFIX", "frontdesk:ratelimit"),
         realtime_buffer_size=env_int("FRONTDESK_REALTIME_BUFFER_SIZE", 1000),
         realtime_window_seconds=env_float("FRONTDESK_REALTIME_WINDOW_SECONDS", 600.0),

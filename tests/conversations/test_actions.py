@@ -229,3 +229,60 @@ def test_typing_status(server: RunningServer, admin: Admin) -> None:
     assert events[1].data["is_private"] is False
     assert events[0].data["user"]["id"] == admin.user_id
     assert events[0].data["user"]["type"] == "user"
+
+
+def test_mute_unmute(server: RunningServer, admin: Admin, test_database: ThrowawayDatabase) -> None:
+    base = setup(admin)
+    conversation = create_conversation(admin, base.source_id)
+    show = admin.path(f"/conversations/{conversation['id']}")
+    with captured_events(server) as events:
+        response = admin.api.post(f"{show}/mute")
+    assert response.status_code == 200
+    assert "contact.updated" in [event.name for event in events]
+    assert "conversation.status_changed" in [event.name for event in events]
+    shown = admin.api.get(show).json()
+    assert shown["muted"] is True
+    assert shown["status"] == "resolved"
+    assert shown["meta"]["sender"]["blocked"] is True
+    # A muted conversation stays resolved when the contact writes.
+    post_message(admin, conversation["id"], content="hello?", message_type="incoming")
+    assert admin.api.get(show).json()["status"] == "resolved"
+    assert admin.api.post(f"{show}/unmute").status_code == 200
+    shown = admin.api.get(show).json()
+    assert shown["muted"] is False
+    assert shown["meta"]["sender"]["blocked"] is False
+    post_message(admin, conversation["id"], content="now?", message_type="incoming")
+    assert admin.api.get(show).json()["status"] == "open"
+
+
+def test_mark_unread(admin: Admin) -> None:
+    base = setup(admin)
+    conversation = create_conversation(admin, base.source_id)
+    incoming = post_message(admin, conversation["id"], content="hi", message_type="incoming")
+    show = admin.path(f"/conversations/{conversation['id']}")
+    admin.api.post(f"{show}/update_last_seen")
+    assert admin.api.get(show).json()["unread_count"] == 0
+    response = admin.api.post(f"{show}/unread")
+    assert response.status_code == 200
+    assert response.json()["agent_last_seen_at"] == incoming["created_at"] - 1
+    assert response.json()["unread_count"] == 1
+
+
+def test_delete_conversation(server: RunningServer, admin: Admin, test_database: ThrowawayDatabase) -> None:
+    base = setup(admin)
+    conversation = create_conversation(admin, base.source_id)
+    post_message(admin, conversation["id"], content="bye")
+    admin.api.post(admin.path(f"/conversations/{conversation['id']}/labels"), json={"labels": ["x"]})
+    agent = agent_in(server, admin, base.inbox_id)
+    path = admin.path(f"/conversations/{conversation['id']}")
+    response = agent.api.delete(path)
+    assert response.status_code == 401
+    assert response.json() == {"error": "You are not authorized to do this action"}
+    with captured_events(server) as events:
+        assert admin.api.delete(path).status_code == 200
+    assert [event.name for event in events] == ["conversation.deleted"]
+    assert admin.api.get(path).status_code == 404
+    assert sql(test_database, "SELECT count(*) FROM messages")[0][0] == 0
+    assert sql(test_database, "SELECT count(*) FROM conversation_labels")[0][0] == 0
+    # The display id is not handed out again.
+    assert create_conversation(admin, base.source_id)["id"] == conversation["id"] + 1

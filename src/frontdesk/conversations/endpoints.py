@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Router, get, patch, post
+from litestar import Request, Router, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
@@ -344,6 +344,54 @@ async def update_last_seen(account: Account, uow: Uow, conversation_id: FromPath
     return await present_conversation(uow, account, row)
 
 
+@post(
+    "/conversations/{conversation_id:int}/mute",
+    status_code=200,
+    summary="Mute conversation",
+    operation_id="mute-a-conversation",
+)
+async def mute_conversation(account: Account, uow: Uow, conversation_id: FromPath[int]) -> EmptyResponse:
+    row = await repository.get_conversation(uow, account, conversation_id, for_update=True)
+    await service.mute(uow, account, row)
+    return EmptyResponse()
+
+
+@post(
+    "/conversations/{conversation_id:int}/unmute",
+    status_code=200,
+    summary="Unmute conversation",
+    operation_id="unmute-a-conversation",
+)
+async def unmute_conversation(account: Account, uow: Uow, conversation_id: FromPath[int]) -> EmptyResponse:
+    row = await repository.get_conversation(uow, account, conversation_id, for_update=True)
+    await service.unmute(uow, account, row)
+    return EmptyResponse()
+
+
+@post(
+    "/conversations/{conversation_id:int}/unread",
+    status_code=200,
+    summary="Mark conversation unread",
+    operation_id="mark-a-conversation-unread",
+)
+async def mark_unread(account: Account, uow: Uow, conversation_id: FromPath[int]) -> ConversationPayload:
+    row = await repository.get_conversation(uow, account, conversation_id, for_update=True)
+    row = await service.mark_unread(uow, account, row)
+    return await present_conversation(uow, account, row)
+
+
+@delete(
+    "/conversations/{conversation_id:int}",
+    status_code=200,
+    summary="Delete conversation",
+    operation_id="delete-a-conversation",
+)
+async def delete_conversation(account: Account, uow: Uow, conversation_id: FromPath[int]) -> EmptyResponse:
+    row = await repository.get_conversation(uow, account, conversation_id, for_update=True)
+    await service.delete_conversation(uow, account, row)
+    return EmptyResponse()
+
+
 @get(
     "/contacts/{contact_id:int}/conversations",
     summary="Contact conversations",
@@ -370,6 +418,10 @@ router = Router(
         replace_labels,
         replace_custom_attributes,
         update_last_seen,
+        mute_conversation,
+        unmute_conversation,
+        mark_unread,
+        delete_conversation,
         list_contact_conversations,
     ],
     tags=["Conversations"],

@@ -127,6 +127,11 @@ def present_team(row: Any) -> TeamPartial:
     )
 
 
+def is_muted(row: Any) -> bool:
+    """Muting blocks the contact (Chatwoot's ``muted?`` reads ``contact.blocked``)."""
+    return bool(row.muted or row.contact_blocked)
+
+
 def label_list(cached: str | None) -> list[str]:
     return [title.strip() for title in (cached or "").split(",") if title.strip()]
 
@@ -218,7 +223,7 @@ async def present_conversations(
                 custom_attributes=row.custom_attributes or {},
                 inbox_id=row.inbox_id,
                 labels=label_list(row.cached_label_list),
-                muted=row.muted,
+                muted=is_muted(row),
                 snoozed_until=iso(row.snoozed_until),
                 status=STATUS_NAMES.get(row.status, "open"),
                 created_at=unix(row.created_at),

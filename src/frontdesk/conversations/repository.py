@@ -57,8 +57,11 @@ def conversation_select() -> Select[Any]:
             channel_api.c.additional_attributes.label("api_channel_attributes"),
             contact_inboxes.c.source_id.label("contact_inbox_source_id"),
             contact_inboxes.c.hmac_verified.label("contact_inbox_hmac_verified"),
+            # Chatwoot's Conversation#muted? is its contact being blocked.
+            contacts.c.blocked.label("contact_blocked"),
         )
         .join(inboxes, inboxes.c.id == conversations.c.inbox_id)
+        .join(contacts, contacts.c.id == conversations.c.contact_id)
         .outerjoin(channel_api, and_(inboxes.c.channel_type == CHANNEL_API, channel_api.c.id == inboxes.c.channel_id))
         .outerjoin(contact_inboxes, contact_inboxes.c.id == conversations.c.contact_inbox_id)
     )

@@ -13,11 +13,12 @@ from sqlalchemy import and_, delete, insert, select, update
 from frontdesk.auth.dependencies import ROLE_AGENT, AccountContext
 from frontdesk.contacts.contact_inboxes import build_contact_inbox
 from frontdesk.conversations import repository
-from frontdesk.conversations.events import emit_changes, emit_conversation_event
+from frontdesk.conversations.events import changed_attributes, emit_changes, emit_conversation_event
 from frontdesk.conversations.presenters import PRIORITIES, PRIORITY_NAMES, STATUS_NAMES, STATUSES, label_list
 from frontdesk.conversations.schemas import ConversationCreate
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import NotFound, ValidationFailed, not_authorized
+from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.repository import get_inbox
 from frontdesk.kit.time import from_unix, utc_now
 from frontdesk.messages import service as messages_service
@@ -30,6 +31,7 @@ from frontdesk.models import (
     conversations,
     inbox_members,
     inboxes,
+    messages,
     teams,
 )
 
@@ -467,3 +469,67 @@ def toggle_typing(
         performer_id=account.user.id,
         extra={"user": user, "is_private": is_private},
     )
+
+
+async def _set_contact_blocked(uow: UnitOfWork, account: AccountContext, conversation: Any, blocked: bool) -> None:
+    previous = (
+        await uow.conn.execute(select(contacts.c.blocked).where(contacts.c.id == conversation.contact_id))
+    ).scalar_one()
+    if previous == blocked:
+        return
+    now = utc_now()
+    await uow.conn.execute(
+        update(contacts).where(contacts.c.id == conversation.contact_id).values(blocked=blocked, updated_at=now)
+    )
+    uow.emit(
+        Event(
+            "contact.updated",
+            conversation.account_id,
+            now,
+            {"contact_id": conversation.contact_id},
+            {
+                "changed_attributes": changed_attributes({"blocked": (previous, blocked)}),
+                "performer_id": account.user.id,
+            },
+        )
+    )
+
+
+async def mute(uow: UnitOfWork, account: AccountContext, conversation: Any) -> None:
+    """Chatwoot's mute!: resolve the conversation and block its contact."""
+    if conversation.status != RESOLVED:
+        values: dict[str, Any] = {"status": RESOLVED, "snoozed_until": None, "waiting_since": None}
+        changes: dict[str, tuple[Any, Any]] = {
+            "status": (STATUS_NAMES[conversation.status], "resolved"),
+            "snoozed_until": (conversation.snoozed_until, None),
+            "waiting_since": (conversation.waiting_since, None),
+        }
+        await _write(uow, conversation, values, changes, account.user.id)
+    await _set_contact_blocked(uow, account, conversation, True)
+
+
+async def unmute(uow: UnitOfWork, account: AccountContext, conversation: Any) -> None:
+    await _set_contact_blocked(uow, account, conversation, False)
+    if conversation.muted:
+        await uow.conn.execute(update(conversations).where(conversations.c.id == conversation.id).values(muted=False))
+
+
+async def mark_unread(uow: UnitOfWork, account: AccountContext, conversation: Any) -> Any:
+    """Chatwoot's ``unread``: last seen moves to a second before the last incoming message."""
+    last_incoming = (await repository.last_incoming_at(uow, [conversation.id])).get(conversation.id)
+    seen_at = last_incoming - timedelta(seconds=1) if last_incoming is not None else None
+    await uow.conn.execute(
+        update(conversations)
+        .where(conversations.c.id == conversation.id)
+        .values(agent_last_seen_at=seen_at, assignee_last_seen_at=seen_at)
+    )
+    return await repository.get_conversation_by_id(uow, conversation.id)
+
+
+async def delete_conversation(uow: UnitOfWork, account: AccountContext, conversation: Any) -> None:
+    """Administrators only; messages and labels go with it."""
+    account.require_administrator()
+    await uow.conn.execute(delete(messages).where(messages.c.conversation_id == conversation.id))
+    await uow.conn.execute(delete(conversation_labels).where(conversation_labels.c.conversation_id == conversation.id))
+    await uow.conn.execute(delete(conversations).where(conversations.c.id == conversation.id))
+    emit_conversation_event(uow, "conversation.deleted", conversation, performer_id=account.user.id)

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from frontdesk.auth.dependencies import AccountContext
 from frontdesk.conversations import repository as conversation_repository
 from frontdesk.conversations.events import emit_changes
-from frontdesk.conversations.presenters import STATUS_NAMES, STATUSES
+from frontdesk.conversations.presenters import STATUS_NAMES, STATUSES, is_muted
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import Forbidden, FrontdeskError, NotFound, Unprocessable, ValidationFailed
 from frontdesk.events.dispatcher import Event
@@ -183,7 +183,7 @@ async def create_message(
     )
     values: dict[str, Any] = {"last_activity_at": now, "updated_at": now}
     changes: dict[str, tuple[Any, Any]] = {}
-    if message_type == INCOMING and not conversation.muted and conversation.status in (RESOLVED, SNOOZED):
+    if message_type == INCOMING and not is_muted(conversation) and conversation.status in (RESOLVED, SNOOZED):
         values["status"] = OPEN
         values["snoozed_until"] = None
         changes["status"] = (STATUS_NAMES[conversation.status], "open")

@@ -241,26 +241,29 @@ class RedisBus:
             if "no such key" in str(error).lower():
                 return None
             raise
-        if isinstance(raw, dict):
-            items = list(raw.items())
-        else:
-            items = list(zip(raw[::2], raw[1::2], strict=False))
-        return {_text(name): value for name, value in items}  # type: ignore[misc]
+        items = list(raw.items()) if isinstance(raw, dict) else list(zip(raw[::2], raw[1::2], strict=False))
+        return {_text(name): value for name, value in items}
 
     async def replay(self, account_id: int, cursor: str) -> list[Entry] | None:
         key = parse_cursor(cursor)
         if key is None:
             return None
-        # Read first, then check what was ever trimmed: if nothing after the cursor had been dropped
-        # by the time of the check, the read was complete.
+        # Read first, then check what was trimmed: if nothing after the cursor had been dropped by
+        # the time of the check, the read was complete.
         rows = await self.redis.xrange(self.stream_key(account_id), min=f"({cursor}", max="+", count=self.size + 1)
         info = await self._info(account_id)
         if info is None:
             return [] if key == (0, 0) else None
         last = parse_cursor(_text(info.get("last-generated-id", "0-0"))) or (0, 0)
-        dropped = parse_cursor(_text(info.get("max-deleted-entry-id", "0-0"))) or (0, 0)
-        if key > last or key < dropped:
+        if key > last:
             return None
+        length = int(info.get("length") or 0)
+        if int(info.get("entries-added") or 0) > length:
+            # Entries were trimmed, all of them older than the first one kept: a cursor before that
+            # one may have missed some (a cursor right before it is answered reload too: conservative).
+            first = parse_cursor(_text(info.get("recorded-first-entry-id") or "0-0")) if length else None
+            if key < (first if first is not None else last):
+                return None
         entries: list[Entry] = []
         for entry_id, fields in rows:
             entry_cursor = _text(entry_id)
@@ -279,10 +282,10 @@ class RedisBus:
         return _text(info.get("last-generated-id", "0-0"))
 
 
-async def redis_reachable(url: str, timeout: float = 1.0) -> bool:
+async def redis_reachable(url: str, wait_seconds: float = 1.0) -> bool:
     import redis.asyncio as redis_asyncio
 
-    client: Any = redis_asyncio.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    client: Any = redis_asyncio.Redis.from_url(url, socket_connect_timeout=wait_seconds, socket_timeout=wait_seconds)
     try:
         return bool(await client.ping())
     except Exception:

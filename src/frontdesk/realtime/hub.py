@@ -18,6 +18,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import and_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from frontdesk.agents.presenters import AVAILABILITY_NAMES
 from frontdesk.config import Settings
@@ -34,6 +35,7 @@ SUBPROTOCOL = "actioncable-v1-json"
 WELCOME = '{"type":"welcome"}'
 SLOW_CONSUMER = '{"type":"disconnect","reason":"slow_consumer","reconnect":true}'
 SHUTDOWN = '{"type":"disconnect","reason":"server_restart","reconnect":true}'
+RECENT_KEYS = 1024
 
 
 class Command(msgspec.Struct):
@@ -141,7 +143,10 @@ class Subscription:
         self.kind = kind
         self.subject_id = subject_id
         self.streams = streams
+        # The highest cursor sent, and the recent ones: a resume never repeats what the socket already got.
         self.last: CursorKey | None = None
+        self.recent: deque[CursorKey] = deque()
+        self.recent_keys: set[CursorKey] = set()
         self.resuming = 0
         self.pending: list[tuple[CursorKey, str]] = []
         self.lock = asyncio.Lock()
@@ -149,10 +154,21 @@ class Subscription:
     def frame(self, message: str) -> str:
         return self.prefix + message + "}"
 
+    def sent(self, key: CursorKey) -> bool:
+        return key in self.recent_keys
+
+    def record(self, key: CursorKey) -> None:
+        if self.last is None or key > self.last:
+            self.last = key
+        self.recent.append(key)
+        self.recent_keys.add(key)
+        if len(self.recent) > RECENT_KEYS:
+            self.recent_keys.discard(self.recent.popleft())
+
     def send(self, key: CursorKey, message: str) -> None:
-        if self.last is not None and key <= self.last:
+        if key in self.recent_keys:
             return
-        self.last = key
+        self.record(key)
         self.connection.push(self.frame(message))
 
 
@@ -274,9 +290,10 @@ class Hub:
             if subscription.resuming:
                 subscription.pending.append((key, message))
                 continue
+            # The live order is the log order: anything at or below the last cursor sent was replayed.
             if subscription.last is not None and key <= subscription.last:
                 continue
-            subscription.last = key
+            subscription.record(key)
             frame = frames.get(subscription.prefix)
             if frame is None:
                 frame = frames[subscription.prefix] = subscription.frame(message)
@@ -389,7 +406,7 @@ class Hub:
                     self._reject(connection, identifier)
                     return
                 kind, subject_id = USER, row.id
-                streams = (payloads.stream(account_id, token), payloads.account_stream(account_id))
+                streams: tuple[str, ...] = (payloads.stream(account_id, token), payloads.account_stream(account_id))
             else:
                 found = (
                     await uow.conn.execute(
@@ -427,7 +444,7 @@ class Hub:
     async def presence_data(self, account_id: int, *, with_contacts: bool) -> dict[str, Any]:
         present = await self.presence.present(account_id, USER)
         async with self.database.unit_of_work(write=False) as uow:
-            condition = account_users.c.auto_offline.is_(False)
+            condition: ColumnElement[bool] = account_users.c.auto_offline.is_(False)
             if present:
                 condition = or_(condition, account_users.c.user_id.in_(present))
             result = await uow.conn.execute(
@@ -438,7 +455,9 @@ class Hub:
             statuses = {str(row.user_id): AVAILABILITY_NAMES.get(row.availability, "online") for row in result}
         data: dict[str, Any] = {"account_id": account_id, "users": statuses}
         if with_contacts:
-            data["contacts"] = {str(contact_id): "online" for contact_id in await self.presence.present(account_id, CONTACT)}
+            data["contacts"] = {
+                str(contact_id): "online" for contact_id in await self.presence.present(account_id, CONTACT)
+            }
         return data
 
     async def _send_presence(self, subscription: Subscription) -> None:
@@ -464,15 +483,16 @@ class Hub:
                         }
                     )
                     subscription.connection.push(subscription.frame(with_cursor(body, head)))
-                    subscription.last = parse_cursor(head)
+                    head_key = parse_cursor(head)
+                    if head_key is not None and (subscription.last is None or head_key > subscription.last):
+                        subscription.last = head_key
                 else:
+                    # Entries the socket already got live (between its subscribe and this resume) are not
+                    # repeated; the rest follow in log order.
                     wanted = set(subscription.streams)
-                    subscription.last = parse_cursor(cursor)
                     for entry in entries:
                         if wanted.intersection(entry.streams):
                             subscription.send(entry.key, with_cursor(entry.body, entry.cursor))
-                        elif subscription.last is None or entry.key > subscription.last:
-                            subscription.last = entry.key
             finally:
                 subscription.resuming -= 1
                 pending, subscription.pending = subscription.pending, []

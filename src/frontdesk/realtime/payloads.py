@@ -99,7 +99,9 @@ async def performer_push_data(uow: UnitOfWork, account_id: int, user_id: Any) ->
     return msgspec.to_builtins(user_push_data(row, row.availability)) if row is not None else None
 
 
-async def message_push_event_data(uow: UnitOfWork, message: Any, conversation: Any, contact_inbox: Any) -> dict[str, Any]:
+async def message_push_event_data(
+    uow: UnitOfWork, message: Any, conversation: Any, contact_inbox: Any
+) -> dict[str, Any]:
     """``Message#push_event_data`` for a messages row and its conversations row."""
     unread = await conversation_repository.unread_counts(uow, [conversation.id])
     block = MessageConversationData(
@@ -148,7 +150,9 @@ async def _message_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | None:
     if echo_id not in (None, ""):
         data["echo_id"] = str(echo_id)
     if event.name == "message.updated":
-        data["previous_changes"] = _previous_changes(event.data.get("previous_changes") or event.data.get("changed_attributes"))
+        data["previous_changes"] = _previous_changes(
+            event.data.get("previous_changes") or event.data.get("changed_attributes")
+        )
     tokens = list((await user_tokens(uow, event.account_id, conversation.inbox_id)).values())
     if (
         event.name != "first.reply.created"
@@ -175,8 +179,12 @@ async def _conversation_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | 
         return None
     conversation = (
         await uow.conn.execute(
-            select(conversations.c.id, conversations.c.account_id, conversations.c.inbox_id, conversations.c.contact_inbox_id)
-            .where(conversations.c.id == int(conversation_id))
+            select(
+                conversations.c.id,
+                conversations.c.account_id,
+                conversations.c.inbox_id,
+                conversations.c.contact_inbox_id,
+            ).where(conversations.c.id == int(conversation_id))
         )
     ).first()
     if conversation is None or conversation.account_id != event.account_id:
@@ -202,14 +210,18 @@ async def _conversation_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | 
             "is_private": bool(event.data.get("is_private") or False),
         }
         return Broadcast(
-            event.account_id, _streams(event.account_id, tokens + contact_tokens), {"event": event.name, "data": payload}
+            event.account_id,
+            _streams(event.account_id, tokens + contact_tokens),
+            {"event": event.name, "data": payload},
         )
     if event.name == "conversation.mentioned":
         mentioned = event.data.get("user_id")
         row = (await uow.conn.execute(select(users.c.pubsub_token).where(users.c.id == mentioned))).first()
         if row is None:
             return None
-        return Broadcast(event.account_id, _streams(event.account_id, [row.pubsub_token]), {"event": event.name, "data": data})
+        return Broadcast(
+            event.account_id, _streams(event.account_id, [row.pubsub_token]), {"event": event.name, "data": data}
+        )
     tokens = list(by_user.values())
     if CONVERSATION_EVENTS.get(event.name) and contact_inbox is not None:
         tokens += await contact_inbox_tokens(uow, contact_inbox)
@@ -224,7 +236,9 @@ async def _contact_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | None:
             if contact_id is None:
                 return None
             data = {"id": contact_id}
-        return Broadcast(event.account_id, [account_stream(event.account_id)], {"event": event.name, "data": dict(data)})
+        return Broadcast(
+            event.account_id, [account_stream(event.account_id)], {"event": event.name, "data": dict(data)}
+        )
     contact_id = event.subject.get("contact_id")
     if contact_id is None:
         return None

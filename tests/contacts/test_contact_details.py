@@ -214,3 +214,28 @@ def test_detail_endpoints_require_a_token(admin: Admin) -> None:
             method, admin.path(f"/contacts/{contact['id']}"), headers={"api_access_token": ""}
         )
         assert response.status_code == 401
+
+
+def test_destroy_custom_attributes_and_avatar(server: RunningServer, admin: Admin) -> None:
+    contact = create(
+        admin,
+        name="Custom",
+        custom_attributes={"plan": "pro", "seats": 3, "tier": "gold"},
+        avatar_url="https://x.io/a.png",
+    )
+    assert contact["thumbnail"] == "https://x.io/a.png"
+    path = admin.path(f"/contacts/{contact['id']}")
+    response = admin.api.post(f"{path}/destroy_custom_attributes", json={"custom_attributes": ["plan", "nope", "tier"]})
+    assert response.status_code == 200, response.text
+    payload = response.json()["payload"]
+    assert payload["custom_attributes"] == {"seats": 3}
+    assert payload["contact_inboxes"] == []
+    with captured_events(server) as events:
+        avatar = admin.api.delete(f"{path}/avatar")
+    assert avatar.status_code == 200
+    assert avatar.json()["payload"]["thumbnail"] == ""
+    assert "contact_inboxes" not in avatar.json()["payload"]
+    assert [event.name for event in events] == ["contact.updated"]
+    with captured_events(server) as events:
+        assert admin.api.delete(f"{path}/avatar").status_code == 200
+    assert events == []

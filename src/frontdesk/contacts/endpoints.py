@@ -32,6 +32,7 @@ from frontdesk.contacts.schemas import (
     ContactUpdate,
     CreatedContact,
     CreatedContactInbox,
+    CustomAttributeKeys,
     LabelList,
     LabelsUpdate,
 )
@@ -220,6 +221,30 @@ async def delete_contact(account: Account, uow: Uow, contact_id: FromPath[int]) 
 
 
 @post(
+    "/{contact_id:int}/destroy_custom_attributes",
+    status_code=200,
+    summary="Remove custom attributes of a contact",
+    operation_id="contactDestroyCustomAttributes",
+    dependencies={"payload": body(CustomAttributeKeys, wrap="contact")},
+)
+async def destroy_custom_attributes(
+    account: Account, uow: Uow, contact_id: FromPath[int], payload: NamedDependency[CustomAttributeKeys]
+) -> ContactResponse:
+    row = await service.remove_custom_attributes(
+        uow, account.account_id, contact_id, payload.custom_attributes or [], performer_id=account.user.id
+    )
+    return ContactResponse(payload=await _contact_payload(uow, row, True))
+
+
+@delete(
+    "/{contact_id:int}/avatar", status_code=200, summary="Remove a contact's avatar", operation_id="contactAvatarDelete"
+)
+async def delete_avatar(account: Account, uow: Uow, contact_id: FromPath[int]) -> ContactResponse:
+    row = await service.remove_avatar(uow, account.account_id, contact_id, performer_id=account.user.id)
+    return ContactResponse(payload=await _contact_payload(uow, row, False))
+
+
+@post(
     "/{contact_id:int}/contact_inboxes",
     status_code=200,
     summary="Create contact inbox",
@@ -278,6 +303,8 @@ router = Router(
         update_contact,
         patch_contact,
         delete_contact,
+        destroy_custom_attributes,
+        delete_avatar,
         create_contact_inbox,
         contactable_inboxes,
         list_contact_labels,

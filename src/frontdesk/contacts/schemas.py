@@ -45,6 +45,10 @@ class ContactInboxCreate(Schema):
     hmac_verified: bool | None = None
 
 
+class CustomAttributeKeys(Schema):
+    custom_attributes: list[str] | None = None
+
+
 class LabelsUpdate(Schema):
     labels: list[str] | None = None
 

@@ -230,6 +230,28 @@ async def update_contact(
                 del values[key]
             else:
                 values[key] = {**(getattr(current, key) or {}), **values[key]}
+    return await _save(uow, account_id, current, values, performer_id)
+
+
+async def remove_custom_attributes(
+    uow: UnitOfWork, account_id: int, contact_id: int, keys: Sequence[str], *, performer_id: int | None = None
+) -> Any:
+    """Drop the named keys from the contact's custom attributes (unknown keys are ignored)."""
+    current = await repository.get_contact(uow, account_id, contact_id)
+    remaining = {key: value for key, value in (current.custom_attributes or {}).items() if key not in keys}
+    return await _save(uow, account_id, current, {"custom_attributes": remaining}, performer_id)
+
+
+async def remove_avatar(uow: UnitOfWork, account_id: int, contact_id: int, *, performer_id: int | None = None) -> Any:
+    current = await repository.get_contact(uow, account_id, contact_id)
+    return await _save(uow, account_id, current, {"avatar_url": None}, performer_id)
+
+
+async def _save(
+    uow: UnitOfWork, account_id: int, current: Any, values: dict[str, Any], performer_id: int | None
+) -> Any:
+    """Validate and write what differs from ``current``; ``contact.updated`` lists the changes (none: no event)."""
+    contact_id = current.id
     await _validate(uow, account_id, values, except_id=contact_id)
     changed = {key: value for key, value in values.items() if getattr(current, key) != value}
     merged = {

@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -368,9 +367,18 @@ async def run_database(kind: str, quick: bool, forced_rate: float | None = None)
         producer = await measure_producer(database, account_id, contacts, 300 if quick else 1000)
         # Half the delivery throughput, at most 500/s (the target: p99 < 250 ms there).
         rate = forced_rate or min(500.0, throughput / 2)
-        p50, p99, worst, events = await measure_lag(
-            database, replace(settings), receiver, account_id, contacts, rate, lag_seconds
-        )
+        lags = [(rate, await measure_lag(database, settings, receiver, account_id, contacts, rate, lag_seconds))]
+        # One coroutine commits the events; when it cannot keep that rate it holds the (SQLite: only)
+        # writer connection back to back, and the figure measures the producer, not the delivery. Then
+        # also measure at a rate the producer sustains.
+        sustainable = round(producer * 0.6)
+        if not forced_rate and sustainable < rate:
+            lags.append(
+                (
+                    sustainable,
+                    await measure_lag(database, settings, receiver, account_id, contacts, sustainable, lag_seconds),
+                )
+            )
     finally:
         await database.dispose()
         receiver.stop()
@@ -382,12 +390,8 @@ async def run_database(kind: str, quick: bool, forced_rate: float | None = None)
         "capacity": capacity,
         "throughput": throughput,
         "backlog": backlog,
-        "rate": rate,
         "producer": producer,
-        "events": events,
-        "p50": p50,
-        "p99": p99,
-        "max": worst,
+        "lags": lags,
     }
 
 
@@ -407,12 +411,13 @@ def main() -> int:
             f"{r['throughput'] / r['capacity']:.0%} of capacity",
             flush=True,
         )
-        print(
-            f"{'':>8}  lag commit→receipt at {r['rate']:.0f} events/s ({r['events']} events; "
-            f"{r['rate'] / r['throughput']:.0%} of throughput, one producer commits at most {r['producer']:.0f}/s): "
-            f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.1f} ms",
-            flush=True,
-        )
+        for rate, (p50, p99, worst, events) in r["lags"]:
+            print(
+                f"{'':>8}  lag commit→receipt at {rate:.0f} events/s ({events} events; "
+                f"{rate / r['throughput']:.0%} of throughput, one producer commits at most {r['producer']:.0f}/s): "
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms",
+                flush=True,
+            )
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, func
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, func, text
 
 from frontdesk.models.base import JSONType, UTCDateTime, metadata
 
@@ -28,6 +28,9 @@ webhooks = Table(
     UniqueConstraint("account_id", "url"),
     sqlite_autoincrement=True,
 )
+
+# Spelled out (not bound) so both databases match the claim query to the partial index.
+UNFINISHED_SQL = "status IN ('pending', 'failed')"
 
 # The transactional outbox: one row per (event, target), written in the transaction of the change.
 # status: pending (not tried yet), failed (tried, will be retried), succeeded, dead (given up).
@@ -63,8 +66,14 @@ webhook_deliveries = Table(
     Column("message_id", Integer),
     Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("delivered_at", UTCDateTime),
-    # The worker's claim: due unfinished rows, oldest first.
-    Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    # The worker's claim walks the unfinished rows oldest first and stops at its batch: its cost does
+    # not grow with the finished rows, nor with the backlog behind the first eligible ones.
+    Index(
+        "ix_webhook_deliveries_unfinished_id",
+        "id",
+        sqlite_where=text(UNFINISHED_SQL),
+        postgresql_where=text(UNFINISHED_SQL),
+    ),
     # The head-of-line check: an older unfinished delivery of the same endpoint and key.
     Index("ix_webhook_deliveries_endpoint_key_status_id", "endpoint", "ordering_key", "status", "id"),
     # The delivery logs and replay, newest first.

@@ -32,7 +32,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, text, update
 
 from frontdesk.config import Settings
 from frontdesk.db import Database, UnitOfWork
@@ -40,6 +40,7 @@ from frontdesk.events.dispatcher import Event
 from frontdesk.kit.time import utc_now
 from frontdesk.messages.enums import FAILED, SENT, STATUS_NAMES
 from frontdesk.models import channel_api, channel_api_previous_secrets, inboxes, messages, webhook_deliveries, webhooks
+from frontdesk.models.webhooks import UNFINISHED_SQL
 from frontdesk.webhooks import ssrf
 from frontdesk.webhooks.outbox import TARGET_API_INBOX, add_waker, remove_waker, wake_soon
 from frontdesk.webhooks.signing import signed_headers
@@ -234,7 +235,7 @@ class DeliveryWorker:
         eligible = (
             select(d.c.id)
             .where(
-                d.c.status.in_(UNFINISHED),
+                text(f"webhook_deliveries.{UNFINISHED_SQL}"),
                 d.c.next_attempt_at <= now,
                 or_(d.c.leased_until.is_(None), d.c.leased_until < now),
                 ~blocked,
@@ -242,7 +243,9 @@ class DeliveryWorker:
             .order_by(d.c.id)
             .limit(limit)
         )
-        if not self.database.is_sqlite:
+        if self.database.is_sqlite:
+            eligible = eligible.with_hint(d, "INDEXED BY ix_webhook_deliveries_unfinished_id", "sqlite")
+        else:
             eligible = eligible.with_for_update(skip_locked=True, of=d)
         statement = (
             update(d)

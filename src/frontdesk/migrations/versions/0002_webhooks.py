@@ -94,7 +94,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("delivery_id", name=op.f("uq_webhook_deliveries_delivery_id")),
         sqlite_autoincrement=True,
     )
-    op.create_index("ix_webhook_deliveries_status_next_attempt_at", "webhook_deliveries", ["status", "next_attempt_at"])
+    op.create_index(
+        "ix_webhook_deliveries_unfinished_id",
+        "webhook_deliveries",
+        ["id"],
+        sqlite_where=sa.text("status IN ('pending', 'failed')"),
+        postgresql_where=sa.text("status IN ('pending', 'failed')"),
+    )
     op.create_index(
         "ix_webhook_deliveries_endpoint_key_status_id",
         "webhook_deliveries",
@@ -122,6 +128,6 @@ def downgrade() -> None:
     op.drop_index("ix_webhook_deliveries_inbox_id_id", table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_webhook_id_id", table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_endpoint_key_status_id", table_name="webhook_deliveries")
-    op.drop_index("ix_webhook_deliveries_status_next_attempt_at", table_name="webhook_deliveries")
+    op.drop_index("ix_webhook_deliveries_unfinished_id", table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhooks")

@@ -239,3 +239,11 @@ def test_destroy_custom_attributes_and_avatar(server: RunningServer, admin: Admi
     with captured_events(server) as events:
         assert admin.api.delete(f"{path}/avatar").status_code == 200
     assert events == []
+    # Only web URLs are taken; anything else leaves the avatar as it is.
+    assert admin.api.put(path, json={"avatar_url": "https://x.io/b.png"}).json()["payload"]["thumbnail"] == (
+        "https://x.io/b.png"
+    )
+    for ignored in ("javascript:alert(1)", "", "ftp://x.io/c.png"):
+        assert admin.api.put(path, json={"avatar_url": ignored}).json()["payload"]["thumbnail"] == "https://x.io/b.png"
+    created = admin.api.post(admin.path("/contacts"), json={"name": "NoPic", "avatar_url": "data:image/png;base64,AA"})
+    assert created.json()["payload"]["contact"]["thumbnail"] == ""

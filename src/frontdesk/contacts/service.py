@@ -71,9 +71,17 @@ def _normalize(values: dict[str, Any]) -> dict[str, Any]:
     if "email" in values:
         email = _blank_to_none(values["email"])
         values["email"] = email.strip().lower() if email is not None else None
-    for key in ("phone_number", "identifier", "avatar_url"):
+    for key in ("phone_number", "identifier"):
         if key in values:
             values[key] = _blank_to_none(values[key])
+    if "avatar_url" in values:
+        # Chatwoot fetches avatar_url in a job that ignores what it cannot download: a blank or
+        # non-web URL changes nothing. Frontdesk keeps the URL itself as the thumbnail.
+        url = (values["avatar_url"] or "").strip()
+        if url.lower().startswith(("http://", "https://")):
+            values["avatar_url"] = url
+        else:
+            del values["avatar_url"]
     if "blocked" in values:
         values["blocked"] = bool(values["blocked"])
     return values

@@ -1,0 +1,250 @@
+"""Message create through the real server, against a raw-driver one-insert-transaction baseline.
+
+    .venv/bin/python -m bench.message_create --db postgres
+    .venv/bin/python -m bench.message_create --db sqlite --quick
+
+What is measured: ``POST /api/v1/accounts/{id}/conversations/{display_id}/messages`` on API-channel
+conversations of a generated account (alternately incoming and outgoing, the full response body read),
+with an account webhook subscribed to ``message_created`` so every create also enqueues its webhook
+delivery in the outbox (the delivery worker is switched off in the server, so what is timed is the
+request, not the deliveries). ``frontdesk serve`` runs in a subprocess; the load comes from this
+process over loopback with N concurrent keep-alive clients, bounded in time and requests.
+
+The baseline, measured in the same run on the same database with the same concurrency and bounds:
+one transaction inserting one ``messages`` row, straight through the driver (asyncpg with a pool of
+N connections; aiosqlite with one connection and ``BEGIN IMMEDIATE`` … ``COMMIT``, as SQLite admits
+one writer at a time). The ratio is app requests/s over baseline transactions/s (target ≥ 0.5 on
+PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import random
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    BenchDatabase,
+    LoadResult,
+    emit,
+    expect_ok,
+    frontdesk,
+    http_session,
+    ratio,
+    run_load,
+)
+from bench.generate import Sizes, ensure
+
+SIZES = Sizes(agents=20, inboxes=4, teams=2, contacts=2_000, conversations=2_000, messages=20_000, members_per_inbox=5)
+QUICK_SIZES = Sizes(agents=5, inboxes=2, teams=1, contacts=200, conversations=200, messages=1_000, members_per_inbox=3)
+BENCHMARK = "message_create"
+
+
+# ---------------------------------------------------------------- the baseline
+
+
+async def baseline_postgres(dsn: str, record: dict[str, Any], concurrency: int, duration: float, limit: int) -> Any:
+    import asyncpg
+
+    conversations = await _conversation_keys_pg(dsn, record["account_id"])
+    pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
+    sql = (
+        "INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, content_type, private, "
+        "status, sender_type, sender_id, created_at, updated_at) "
+        "VALUES ($1, $2, $3, 1, $4, 0, false, 0, 'User', $5, $6, $6) RETURNING id"
+    )
+
+    async def one(number: int) -> None:
+        conversation_id, inbox_id = conversations[number % len(conversations)]
+        now = datetime.now(UTC)
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.fetchval(
+                sql, record["account_id"], inbox_id, conversation_id, f"baseline {number}", record["admin_user_id"], now
+            )
+
+    try:
+        return await run_load(one, concurrency=concurrency, duration=duration, max_requests=limit)
+    finally:
+        await pool.close()
+
+
+async def _conversation_keys_pg(dsn: str, account_id: int) -> list[tuple[int, int]]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT id, inbox_id FROM conversations WHERE account_id = $1 ORDER BY id", account_id)
+    finally:
+        await conn.close()
+    return [(row["id"], row["inbox_id"]) for row in rows]
+
+
+async def baseline_sqlite(path: str, record: dict[str, Any], concurrency: int, duration: float, limit: int) -> Any:
+    import aiosqlite
+
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000"):
+        await conn.execute(f"PRAGMA {pragma}")
+    async with conn.execute(
+        "SELECT id, inbox_id FROM conversations WHERE account_id = ? ORDER BY id", (record["account_id"],)
+    ) as cursor:
+        conversations = [(row[0], row[1]) for row in await cursor.fetchall()]
+    lock = asyncio.Lock()
+    sql = (
+        "INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, content_type, private, "
+        "status, sender_type, sender_id, created_at, updated_at) "
+        "VALUES (?, ?, ?, 1, ?, 0, 0, 0, 'User', ?, ?, ?) RETURNING id"
+    )
+
+    async def one(number: int) -> None:
+        conversation_id, inbox_id = conversations[number % len(conversations)]
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        async with lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                async with conn.execute(
+                    sql,
+                    (
+                        record["account_id"],
+                        inbox_id,
+                        conversation_id,
+                        f"baseline {number}",
+                        record["admin_user_id"],
+                        now,
+                        now,
+                    ),
+                ) as cursor:
+                    await cursor.fetchone()
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+    try:
+        return await run_load(one, concurrency=concurrency, duration=duration, max_requests=limit)
+    finally:
+        await conn.close()
+
+
+def run_baseline(db: BenchDatabase, record: dict[str, Any], concurrency: int, duration: float, limit: int) -> Any:
+    if db.kind == "postgres":
+        return asyncio.run(baseline_postgres(db.dsn, record, concurrency, duration, limit))
+    return asyncio.run(baseline_sqlite(db.dsn, record, concurrency, duration, limit))
+
+
+# ---------------------------------------------------------------- the application
+
+
+async def add_webhook(base_url: str, record: dict[str, Any]) -> bool:
+    """An account webhook on message_created (its URL is never called: the worker is off)."""
+    async with (
+        http_session(1, record["access_token"]) as session,
+        session.post(
+            f"{base_url}/api/v1/accounts/{record['account_id']}/webhooks",
+            json={"url": "http://127.0.0.1:9/bench-hook", "subscriptions": ["message_created"]},
+        ) as response,
+    ):
+        await response.read()
+        return response.status == 200
+
+
+async def message_load(
+    base_url: str,
+    record: dict[str, Any],
+    *,
+    concurrency: int,
+    duration: float,
+    limit: int,
+    warmup: int = 20,
+) -> LoadResult:
+    """POST messages to the account's conversations from ``concurrency`` clients; the whole response read."""
+    account = record["account_id"]
+    display_ids = list(range(1, record["counts"]["conversations"] + 1))
+    random.Random(7).shuffle(display_ids)
+    kinds = itertools.cycle(("incoming", "outgoing"))
+    async with http_session(concurrency, record["access_token"]) as session:
+
+        async def one(number: int) -> None:
+            display_id = display_ids[number % len(display_ids)]
+            body = {"content": f"Bench message {number}: where is my order?", "message_type": next(kinds)}
+            async with session.post(
+                f"{base_url}/api/v1/accounts/{account}/conversations/{display_id}/messages", json=body
+            ) as response:
+                await expect_ok(response)
+
+        await run_load(one, concurrency=min(concurrency, 4), duration=30, max_requests=warmup)
+        return await run_load(one, concurrency=concurrency, duration=duration, max_requests=limit)
+
+
+def run_app(db: BenchDatabase, record: dict[str, Any], concurrency: int, duration: float, limit: int) -> Any:
+    data_dir = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
+    with frontdesk(
+        db.url,
+        data_dir,
+        log_name=f"{BENCHMARK}-{db.kind}",
+        FRONTDESK_EMBEDDED_WORKER="0",
+        FRONTDESK_WEBHOOK_ALLOW_PRIVATE_NETWORK="1",
+    ) as server:
+        webhook = asyncio.run(add_webhook(server.base_url, record))
+        result = asyncio.run(
+            message_load(server.base_url, record, concurrency=concurrency, duration=duration, limit=limit)
+        )
+    return result, webhook
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.message_create", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="small data, a couple of seconds per measure")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=None, help="seconds per measure (default 10, quick 1.5)")
+    parser.add_argument("--requests", type=int, default=None, help="at most this many per measure")
+    parser.add_argument("--rounds", type=int, default=None, help="alternate baseline/app this many times (best kept)")
+    args = parser.parse_args(argv)
+    duration = args.duration or (1.5 if args.quick else 10.0)
+    limit = args.requests or (300 if args.quick else 50_000)
+    rounds = args.rounds or (1 if args.quick else 2)
+    sizes = QUICK_SIZES if args.quick else SIZES
+    db = BenchDatabase(args.db, "message_create_quick" if args.quick else "message_create")
+    record = ensure(db, sizes, fresh=True)
+
+    baselines: list[LoadResult] = []
+    apps: list[LoadResult] = []
+    webhook = False
+    for _ in range(rounds):
+        baselines.append(run_baseline(db, record, args.concurrency, duration, limit))
+        result, added = run_app(db, record, args.concurrency, duration, limit)
+        webhook = webhook or added
+        apps.append(result)
+    base = max(baselines, key=lambda r: r.rps)
+    app = max(apps, key=lambda r: r.rps)
+    common = {"concurrency": args.concurrency, "rounds": rounds}
+    emit(BENCHMARK, db.kind, "baseline: raw-driver insert tx/s", base.rps, "tx/s", n=base.count, **common)
+    emit(BENCHMARK, db.kind, "baseline: p99", base.ms(0.99), "ms", p50=base.ms(0.5))
+    emit(
+        BENCHMARK,
+        db.kind,
+        "app: POST message req/s",
+        app.rps,
+        "req/s",
+        n=app.count,
+        errors=app.errors,
+        webhook=webhook,
+        **common,
+    )
+    emit(BENCHMARK, db.kind, "app: p99", app.ms(0.99), "ms", p50=app.ms(0.5))
+    emit(BENCHMARK, db.kind, "ratio app/baseline (req/s)", ratio(app.rps, base.rps), "x", target=">=0.5 on postgres")
+    if app.errors:
+        print(f"first error: {app.first_error}", file=sys.stderr)
+    return 1 if app.count == 0 or base.count == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,6 +18,8 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from frontdesk import __version__
 from frontdesk.auth.dependencies import provide_account, provide_current_user, provide_uow
 from frontdesk.config import Settings, load_settings
+from frontdesk.dashboard.assets import dashboard_app, dashboard_index
+from frontdesk.dashboard.sessions import SessionKeys, session_user_resolver
 from frontdesk.db import Database
 from frontdesk.errors import FrontdeskError
 from frontdesk.events.registry import register_listeners
@@ -120,9 +122,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await database.dispose()
 
     rate_limiter = build_rate_limiter(settings)
-    state = State({"settings": settings, "vault": TokenVault(settings.secret_key), "rate_limiter": rate_limiter})
+    state = State(
+        {
+            "settings": settings,
+            "vault": TokenVault(settings.secret_key),
+            "rate_limiter": rate_limiter,
+            "session_keys": SessionKeys(settings.secret_key),
+            "session_user_resolver": session_user_resolver,
+        }
+    )
     return Litestar(
-        route_handlers=[health, openapi_document, docs_router, *route_handlers()],
+        route_handlers=[health, openapi_document, docs_router, dashboard_index, dashboard_app, *route_handlers()],
         dependencies={
             "uow": Provide(provide_uow),
             "current_user": Provide(provide_current_user),

@@ -95,6 +95,11 @@ class Settings:
     rate_limit_safelist: str = ""
     # Key prefix of the counters in Redis (when redis_url is set).
     rate_limit_redis_prefix: str = "frontdesk:ratelimit"
+    # Dashboard sign-in (docs in frontdesk.dashboard): how long a session lasts, and Chatwoot's
+    # ``login/ip`` limit on POST /auth/sign_in (5 per 5 minutes per client IP; 0 disables it).
+    session_ttl_hours: float = 14 * 24.0
+    sign_in_rate_limit: int = 5
+    sign_in_rate_limit_period_seconds: float = 300.0
     # Realtime feed at /cable (docs in frontdesk.realtime): events kept per account for resume (the
     # last N, no older than the window), frames a socket may fall behind before it is dropped, ping period.
     realtime_buffer_size: int = 1000
@@ -168,6 +173,9 @@ def load_settings() -> Settings:
         ),
         rate_limit_safelist=os.environ.get("FRONTDESK_RATE_LIMIT_SAFELIST", ""),
         rate_limit_redis_prefix=os.environ.get("FRONTDESK_RATE_LIMIT_REDIS_PREFIX", "frontdesk:ratelimit"),
+        session_ttl_hours=env_float("FRONTDESK_SESSION_TTL_HOURS", 14 * 24.0),
+        sign_in_rate_limit=env_int("FRONTDESK_SIGN_IN_RATE_LIMIT", 5),
+        sign_in_rate_limit_period_seconds=env_float("FRONTDESK_SIGN_IN_RATE_LIMIT_PERIOD_SECONDS", 300.0),
         realtime_buffer_size=env_int("FRONTDESK_REALTIME_BUFFER_SIZE", 1000),
         realtime_window_seconds=env_float("FRONTDESK_REALTIME_WINDOW_SECONDS", 600.0),
         realtime_send_queue=env_int("FRONTDESK_REALTIME_SEND_QUEUE", 2000),

@@ -8,6 +8,7 @@ from frontdesk.accounts.endpoints import router as accounts_router
 from frontdesk.agents.endpoints import router as agents_router
 from frontdesk.contacts.endpoints import router as contacts_router
 from frontdesk.conversations.endpoints import router as conversations_router
+from frontdesk.dashboard.endpoints import router as dashboard_router
 from frontdesk.inboxes.endpoints import router as inboxes_router
 from frontdesk.labels.endpoints import router as labels_router
 from frontdesk.messages.endpoints import router as messages_router
@@ -30,4 +31,5 @@ def route_handlers() -> list[ControllerRouterHandler]:
         messages_router,
         webhooks_router,
         realtime_router,
+        dashboard_router,
     ]

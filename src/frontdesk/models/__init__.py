@@ -8,6 +8,7 @@ from frontdesk.models.idempotency import idempotency_keys
 from frontdesk.models.inboxes import channel_api, channel_web_widgets, inbox_members, inboxes
 from frontdesk.models.labels import labels
 from frontdesk.models.messages import messages
+from frontdesk.models.sessions import user_sessions
 from frontdesk.models.teams import team_members, teams
 from frontdesk.models.webhooks import channel_api_previous_secrets, webhook_deliveries, webhooks
 
@@ -31,6 +32,7 @@ __all__ = [
     "metadata",
     "team_members",
     "teams",
+    "user_sessions",
     "users",
     "webhook_deliveries",
     "webhooks",

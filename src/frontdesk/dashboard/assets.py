@@ -1,0 +1,73 @@
+"""``/app``: the built single-page app (``static/``, built from ``frontend/``), served by Frontdesk itself.
+
+Files under ``static/assets/`` carry a content hash in their names and are cached for a year; every
+other path under ``/app`` answers ``index.html`` (the app routes in the browser).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from functools import lru_cache
+from pathlib import Path
+
+from litestar import Response, get
+from litestar.params import FromPath
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@lru_cache(maxsize=256)
+def _read(relative: str) -> bytes | None:
+    path = (STATIC_DIR / relative).resolve()
+    if STATIC_DIR.resolve() not in path.parents or not path.is_file():
+        return None
+    return path.read_bytes()
+
+
+def _media_type(relative: str) -> str:
+    guessed, _ = mimetypes.guess_type(relative)
+    if relative.endswith(".js"):
+        return "text/javascript; charset=utf-8"
+    if relative.endswith(".css"):
+        return "text/css; charset=utf-8"
+    return guessed or "application/octet-stream"
+
+
+@get("/app", include_in_schema=False, sync_to_thread=False)
+def dashboard_index() -> Response[bytes]:
+    return _serve("")
+
+
+@get("/app/{path:path}", include_in_schema=False, sync_to_thread=False)
+def dashboard_app(path: FromPath[str]) -> Response[bytes]:
+    return _serve(path.lstrip("/"))
+
+
+def _serve(relative: str) -> Response[bytes]:
+    if relative.startswith("assets/") or relative in {"favicon.svg", "robots.txt"}:
+        content = _read(relative)
+        if content is None:
+            return Response(b'{"error":"Resource could not be found"}', status_code=404, media_type="application/json")
+        return Response(
+            content,
+            media_type=_media_type(relative),
+            headers={"Cache-Control": "public, max-age=31536000, immutable", **_SECURITY_HEADERS},
+        )
+    index = _read("index.html")
+    if index is None:
+        return Response(
+            b"The dashboard is not built: run scripts/ci_dashboard.sh", status_code=503, media_type="text/plain"
+        )
+    return Response(
+        index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache", **_SECURITY_HEADERS}
+    )

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,3 +187,79 @@ def test_sigkilled_workers_lose_no_delivery(test_database: ThrowawayDatabase, sl
         assert sequences == list(range(PER_KEY)), key
     duplicates = len(received) - len(expected)
     print(f"{len(expected)} deliveries, {duplicates} duplicates after the kill")
+
+
+def test_a_standalone_worker_wakes_on_notify(test_database: ThrowawayDatabase, slow_receiver: Receiver) -> None:
+    """Without polling (a 30 s interval), a `frontdesk worker` in another process sends within moments of the
+    commit: the outbox's NOTIFY wakes it."""
+    slow_receiver.respond(None)
+    env = {
+        **_worker_env(test_database, tempfile.mkdtemp(prefix="frontdesk-notify-")),
+        "FRONTDESK_WEBHOOK_POLL_INTERVAL": "30",
+    }
+    worker = _start_worker(env)
+    try:
+        time.sleep(2.0)  # started and idle
+        started = time.time()
+        expected = _enqueue_notified(test_database, slow_receiver.url("/notify"))
+        deadline = time.monotonic() + 10
+        while len(slow_receiver.received()) < expected:
+            assert time.monotonic() < deadline, "the worker was not woken"
+            time.sleep(0.01)
+        assert slow_receiver.received()[-1].received_at - started < 5
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=15)
+
+
+def _enqueue_notified(database: ThrowawayDatabase, url: str) -> int:
+    """A contact event through the real outbox listener (which notifies), to an account webhook."""
+    from frontdesk.config import Settings
+    from frontdesk.events.dispatcher import Event
+    from frontdesk.events.registry import register_listeners
+
+    async def run() -> None:
+        db = Database(database.async_url)
+        settings = Settings(data_dir=Path(tempfile.gettempdir()), database_url=database.async_url, secret_key="x")
+        register_listeners(db.dispatcher, settings)
+        try:
+            async with db.unit_of_work() as uow:
+                created = await create_account_with_admin(
+                    uow,
+                    TokenVault("x"),
+                    account_name="Notify",
+                    email="notify@example.com",
+                    password="password123",
+                    user_name="N",
+                )
+            now = utc_now()
+            async with db.unit_of_work() as uow:
+                await uow.conn.execute(
+                    sa.text(
+                        "INSERT INTO webhooks (account_id, url, subscriptions, secret, webhook_type,"
+                        " created_at, updated_at) VALUES (:a, :u, '[\"contact_created\"]', 's', 0, :n, :n)"
+                    ),
+                    {"a": created.account_id, "u": url, "n": now},
+                )
+                contact_id = (
+                    await uow.conn.execute(
+                        sa.text(
+                            "INSERT INTO contacts (account_id, name, created_at, updated_at)"
+                            " VALUES (:a, 'N', :n, :n) RETURNING id"
+                        ),
+                        {"a": created.account_id, "n": now},
+                    )
+                ).scalar_one()
+                uow.emit(
+                    Event(
+                        name="contact.created",
+                        account_id=created.account_id,
+                        occurred_at=now,
+                        subject={"contact_id": contact_id},
+                    )
+                )
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    return 1

@@ -26,6 +26,8 @@ from frontdesk.webhooks.payloads import ALLOWED_WEBHOOK_EVENTS, API_INBOX_EVENTS
 
 TARGET_ACCOUNT_WEBHOOK = "account_webhook"
 TARGET_API_INBOX = "api_inbox"
+# PostgreSQL channel the outbox notifies on commit, so workers in other processes wake at once.
+NOTIFY_CHANNEL = "frontdesk_webhooks"
 # Raised by redeliver and replay, which write outbox rows themselves: it only wakes the workers.
 ENQUEUED_EVENT = "webhook.enqueued"
 
@@ -152,6 +154,13 @@ async def enqueue_deliveries(uow: UnitOfWork, events: list[Event]) -> None:
         return
     await lock_ordering_keys(uow, {row["ordering_key"] for row in rows if row["ordering_key"]})
     await uow.conn.execute(insert(webhook_deliveries), rows)
+    await notify_workers(uow)
+
+
+async def notify_workers(uow: UnitOfWork) -> None:
+    """PostgreSQL delivers a NOTIFY when (and only if) the transaction commits."""
+    if not uow.is_sqlite:
+        await uow.conn.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
 def _rows_for(event: Event, built: Built, subscribed: list[Any], api_url: str | None) -> list[dict[str, Any]]:

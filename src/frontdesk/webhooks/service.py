@@ -23,6 +23,7 @@ from frontdesk.webhooks.outbox import (
     TARGET_API_INBOX,
     endpoint_of,
     lock_ordering_keys,
+    notify_workers,
 )
 from frontdesk.webhooks.payloads import ALLOWED_WEBHOOK_EVENTS
 from frontdesk.webhooks.schemas import WebhookCreate, WebhookUpdate
@@ -288,7 +289,7 @@ async def redeliver(uow: UnitOfWork, account_id: int, delivery_id: str) -> Any:
     if row.ordering_key:
         await lock_ordering_keys(uow, {row.ordering_key})
     await uow.conn.execute(insert(d).values(**values))
-    _announce(uow, account_id)
+    await _announce(uow, account_id)
     return (await uow.conn.execute(select(d).where(d.c.delivery_id == values["delivery_id"]))).one()
 
 
@@ -330,10 +331,11 @@ async def replay(
         raise NotFound()
     await lock_ordering_keys(uow, {row.ordering_key for row in rows if row.ordering_key})
     await uow.conn.execute(insert(d), [_copy(row, url) for row in rows])
-    _announce(uow, account_id)
+    await _announce(uow, account_id)
     return len(rows)
 
 
-def _announce(uow: UnitOfWork, account_id: int) -> None:
-    """Wake this process's delivery workers after the commit (other processes poll)."""
+async def _announce(uow: UnitOfWork, account_id: int) -> None:
+    """Wake the delivery workers after the commit."""
     uow.emit(Event(name=ENQUEUED_EVENT, account_id=account_id, occurred_at=utc_now()))
+    await notify_workers(uow)

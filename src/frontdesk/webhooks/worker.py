@@ -33,6 +33,7 @@ from typing import Any
 
 import aiohttp
 from sqlalchemy import and_, bindparam, exists, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.config import Settings
 from frontdesk.db import Database, UnitOfWork
@@ -42,7 +43,7 @@ from frontdesk.messages.enums import FAILED, SENT, STATUS_NAMES
 from frontdesk.models import channel_api, channel_api_previous_secrets, inboxes, messages, webhook_deliveries, webhooks
 from frontdesk.models.webhooks import UNFINISHED_SQL
 from frontdesk.webhooks import ssrf
-from frontdesk.webhooks.outbox import TARGET_API_INBOX, add_waker, remove_waker, wake_soon
+from frontdesk.webhooks.outbox import NOTIFY_CHANNEL, TARGET_API_INBOX, add_waker, remove_waker, wake_soon
 from frontdesk.webhooks.signing import signed_headers
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._waker: Any = None
+        self._listener: AsyncConnection | None = None
         self.delivered = 0
 
     # Lifecycle.
@@ -148,7 +150,27 @@ class DeliveryWorker:
             timeout=aiohttp.ClientTimeout(total=self.settings.webhook_timeout),
             auto_decompress=False,
         )
+        if not self.database.is_sqlite:
+            await self._listen()
         self._task = asyncio.create_task(self.run(), name=f"webhook-worker-{self.owner}")
+
+    async def _listen(self) -> None:
+        """PostgreSQL: wake on ``NOTIFY`` from any process's commit (see outbox.NOTIFY_CHANNEL)."""
+        try:
+            self._listener = await self.database.write_engine.connect()
+            raw = await self._listener.get_raw_connection()
+            driver: Any = raw.driver_connection
+            await driver.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+        except Exception:
+            # Polling still finds every delivery; only the latency is worse.
+            logger.warning("LISTEN %s failed; polling only", NOTIFY_CHANNEL, exc_info=True)
+            await self._close_listener()
+
+    async def _close_listener(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close()
+            self._listener = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -167,6 +189,7 @@ class DeliveryWorker:
                     await self._task
         if self._session is not None:
             await self._session.close()
+        await self._close_listener()
 
     async def run_until_stopped(self) -> None:
         await self.start()

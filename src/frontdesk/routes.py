@@ -13,6 +13,7 @@ from frontdesk.inboxes.endpoints import router as inboxes_router
 from frontdesk.labels.endpoints import router as labels_router
 from frontdesk.messages.endpoints import router as messages_router
 from frontdesk.profile.endpoints import router as profile_router
+from frontdesk.public.endpoints import router as public_router
 from frontdesk.realtime.endpoints import router as realtime_router
 from frontdesk.teams.endpoints import router as teams_router
 from frontdesk.webhooks.endpoints import router as webhooks_router
@@ -31,5 +32,6 @@ def route_handlers() -> list[ControllerRouterHandler]:
         messages_router,
         webhooks_router,
         realtime_router,
+        public_router,
         dashboard_router,
     ]

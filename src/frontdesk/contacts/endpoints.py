@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Router, delete, get, patch, post, put
+from litestar import Request, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
@@ -55,13 +55,26 @@ def _current_page(raw: Any) -> Any:
     return raw if raw not in (None, "") else 1
 
 
-def _payloads(page: service.ContactPage) -> list[ContactPayload]:
+async def _online(request: Request[Any, Any, Any], account_id: int) -> frozenset[int]:
+    """Contacts present on the realtime feed right now (Chatwoot's OnlineStatusTracker)."""
+    realtime = getattr(request.app.state, "realtime", None)
+    presence = getattr(realtime, "presence", None)
+    if presence is None:
+        return frozenset()
+    return frozenset(await presence.present(account_id, "Contact"))
+
+
+def _payloads(page: service.ContactPage, online: frozenset[int]) -> list[ContactPayload]:
     inboxes = page.contact_inboxes
-    return [present_contact(row, inboxes[row.id] if inboxes is not None else None) for row in page.contacts]
+    return [
+        present_contact(row, inboxes[row.id] if inboxes is not None else None, online=row.id in online)
+        for row in page.contacts
+    ]
 
 
 @get("/", summary="List contacts", operation_id="contactList")
 async def list_contacts(
+    request: Request[Any, Any, Any],
     account: Account,
     uow: Uow,
     page: FromQuery[str | None] = None,
@@ -79,7 +92,8 @@ async def list_contacts(
         include_contact_inboxes=_include_contact_inboxes(include_contact_inboxes),
     )
     return ContactList(
-        meta=ContactListMeta(count=result.count, current_page=_current_page(page)), payload=_payloads(result)
+        meta=ContactListMeta(count=result.count, current_page=_current_page(page)),
+        payload=_payloads(result, await _online(request, account.account_id)),
     )
 
 
@@ -104,8 +118,32 @@ async def create_contact(account: Account, uow: Uow, payload: NamedDependency[Co
     )
 
 
+@get("/active", summary="List online contacts", operation_id="contactActiveList")
+async def list_active_contacts(
+    request: Request[Any, Any, Any],
+    account: Account,
+    uow: Uow,
+    page: FromQuery[str | None] = None,
+    sort: FromQuery[str | None] = None,
+    include_contact_inboxes: FromQuery[str | None] = None,
+) -> ContactList:
+    online = await _online(request, account.account_id)
+    result = await service.list_active_contacts(
+        uow,
+        account.account_id,
+        online,
+        page=service.parse_page(page),
+        sort=sort,
+        include_contact_inboxes=_include_contact_inboxes(include_contact_inboxes),
+    )
+    return ContactList(
+        meta=ContactListMeta(count=result.count, current_page=_current_page(page)), payload=_payloads(result, online)
+    )
+
+
 @get("/search", summary="Search contacts", operation_id="contactSearch")
 async def search_contacts(
+    request: Request[Any, Any, Any],
     account: Account,
     uow: Uow,
     q: FromQuery[str | None] = None,
@@ -125,7 +163,7 @@ async def search_contacts(
     )
     return ContactSearchResult(
         meta=ContactSearchMeta(count=result.count, current_page=_current_page(page), has_more=result.has_more),
-        payload=_payloads(result),
+        payload=_payloads(result, await _online(request, account.account_id)),
     )
 
 
@@ -137,6 +175,7 @@ async def search_contacts(
     dependencies={"payload": body(ContactFilter)},
 )
 async def filter_contacts(
+    request: Request[Any, Any, Any],
     account: Account,
     uow: Uow,
     payload: NamedDependency[ContactFilter],
@@ -155,31 +194,47 @@ async def filter_contacts(
         include_contact_inboxes=_include_contact_inboxes(include_contact_inboxes),
     )
     return ContactList(
-        meta=ContactListMeta(count=result.count, current_page=_current_page(raw_page)), payload=_payloads(result)
+        meta=ContactListMeta(count=result.count, current_page=_current_page(raw_page)),
+        payload=_payloads(result, await _online(request, account.account_id)),
     )
 
 
-async def _contact_payload(uow: Any, row: Any, include_contact_inboxes: bool) -> ContactPayload:
+async def _contact_payload(
+    request: Request[Any, Any, Any], uow: Any, row: Any, include_contact_inboxes: bool
+) -> ContactPayload:
     inboxes = (await service.contact_inboxes_of(uow, [row.id]))[row.id] if include_contact_inboxes else None
-    return present_contact(row, inboxes)
+    return present_contact(row, inboxes, online=row.id in await _online(request, row.account_id))
 
 
 @get("/{contact_id:int}", summary="Show contact", operation_id="contactDetails")
 async def show_contact(
-    account: Account, uow: Uow, contact_id: FromPath[int], include_contact_inboxes: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    account: Account,
+    uow: Uow,
+    contact_id: FromPath[int],
+    include_contact_inboxes: FromQuery[str | None] = None,
 ) -> ContactResponse:
     row = await service.get_contact(uow, account.account_id, contact_id)
-    return ContactResponse(payload=await _contact_payload(uow, row, _include_contact_inboxes(include_contact_inboxes)))
+    return ContactResponse(
+        payload=await _contact_payload(request, uow, row, _include_contact_inboxes(include_contact_inboxes))
+    )
 
 
 async def _update(
-    account: Account, uow: Uow, contact_id: int, payload: ContactUpdate, include_contact_inboxes: str | None
+    request: Request[Any, Any, Any],
+    account: Account,
+    uow: Uow,
+    contact_id: int,
+    payload: ContactUpdate,
+    include_contact_inboxes: str | None,
 ) -> ContactResponse:
     fields = {
         key: getattr(payload, key) for key in payload.__struct_fields__ if getattr(payload, key) is not msgspec.UNSET
     }
     row = await service.update_contact(uow, account.account_id, contact_id, fields, performer_id=account.user.id)
-    return ContactResponse(payload=await _contact_payload(uow, row, _include_contact_inboxes(include_contact_inboxes)))
+    return ContactResponse(
+        payload=await _contact_payload(request, uow, row, _include_contact_inboxes(include_contact_inboxes))
+    )
 
 
 @put(
@@ -189,13 +244,14 @@ async def _update(
     dependencies={"payload": body(ContactUpdate, wrap="contact")},
 )
 async def update_contact(
+    request: Request[Any, Any, Any],
     account: Account,
     uow: Uow,
     contact_id: FromPath[int],
     payload: NamedDependency[ContactUpdate],
     include_contact_inboxes: FromQuery[str | None] = None,
 ) -> ContactResponse:
-    return await _update(account, uow, contact_id, payload, include_contact_inboxes)
+    return await _update(request, account, uow, contact_id, payload, include_contact_inboxes)
 
 
 @patch(
@@ -205,18 +261,27 @@ async def update_contact(
     dependencies={"payload": body(ContactUpdate, wrap="contact")},
 )
 async def patch_contact(
+    request: Request[Any, Any, Any],
     account: Account,
     uow: Uow,
     contact_id: FromPath[int],
     payload: NamedDependency[ContactUpdate],
     include_contact_inboxes: FromQuery[str | None] = None,
 ) -> ContactResponse:
-    return await _update(account, uow, contact_id, payload, include_contact_inboxes)
+    return await _update(request, account, uow, contact_id, payload, include_contact_inboxes)
 
 
 @delete("/{contact_id:int}", status_code=200, summary="Delete contact", operation_id="contactDelete")
-async def delete_contact(account: Account, uow: Uow, contact_id: FromPath[int]) -> EmptyResponse:
-    await service.delete_contact(uow, account.account_id, contact_id, performer_id=account.user.id)
+async def delete_contact(
+    request: Request[Any, Any, Any], account: Account, uow: Uow, contact_id: FromPath[int]
+) -> EmptyResponse:
+    await service.delete_contact(
+        uow,
+        account.account_id,
+        contact_id,
+        performer_id=account.user.id,
+        online=await _online(request, account.account_id),
+    )
     return EmptyResponse()
 
 
@@ -228,20 +293,26 @@ async def delete_contact(account: Account, uow: Uow, contact_id: FromPath[int]) 
     dependencies={"payload": body(CustomAttributeKeys, wrap="contact")},
 )
 async def destroy_custom_attributes(
-    account: Account, uow: Uow, contact_id: FromPath[int], payload: NamedDependency[CustomAttributeKeys]
+    request: Request[Any, Any, Any],
+    account: Account,
+    uow: Uow,
+    contact_id: FromPath[int],
+    payload: NamedDependency[CustomAttributeKeys],
 ) -> ContactResponse:
     row = await service.remove_custom_attributes(
         uow, account.account_id, contact_id, payload.custom_attributes or [], performer_id=account.user.id
     )
-    return ContactResponse(payload=await _contact_payload(uow, row, True))
+    return ContactResponse(payload=await _contact_payload(request, uow, row, True))
 
 
 @delete(
     "/{contact_id:int}/avatar", status_code=200, summary="Remove a contact's avatar", operation_id="contactAvatarDelete"
 )
-async def delete_avatar(account: Account, uow: Uow, contact_id: FromPath[int]) -> ContactResponse:
+async def delete_avatar(
+    request: Request[Any, Any, Any], account: Account, uow: Uow, contact_id: FromPath[int]
+) -> ContactResponse:
     row = await service.remove_avatar(uow, account.account_id, contact_id, performer_id=account.user.id)
-    return ContactResponse(payload=await _contact_payload(uow, row, False))
+    return ContactResponse(payload=await _contact_payload(request, uow, row, False))
 
 
 @post(
@@ -298,6 +369,7 @@ router = Router(
         list_contacts,
         create_contact,
         search_contacts,
+        list_active_contacts,
         filter_contacts,
         show_contact,
         update_contact,

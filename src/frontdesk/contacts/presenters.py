@@ -63,11 +63,12 @@ def contact_webhook_data(row: Any, account: dict[str, Any]) -> dict[str, Any]:
 SENDER_NAME_TYPES = {0: "friendly", 1: "professional"}
 
 
-def present_contact(row: Any, contact_inboxes: list[Any] | None = None) -> ContactPayload:
-    """The ``_contact`` partial; ``contact_inboxes`` rows carry the inbox's slim columns (see repository)."""
+def present_contact(row: Any, contact_inboxes: list[Any] | None = None, *, online: bool = False) -> ContactPayload:
+    """The ``_contact`` partial; ``contact_inboxes`` rows carry the inbox's slim columns (see repository);
+    ``online`` is the realtime presence of the contact."""
     return ContactPayload(
         additional_attributes=row.additional_attributes or {},
-        availability_status="offline",
+        availability_status="online" if online else "offline",
         email=row.email,
         id=row.id,
         name=row.name or "",

@@ -137,6 +137,10 @@ def resolved_condition() -> ColumnElement[bool]:
     return or_(contacts.c.email != "", contacts.c.phone_number != "", contacts.c.identifier != "")
 
 
+def contacts_with_ids(ids: Sequence[int]) -> ColumnElement[bool]:
+    return contacts.c.id.in_(list(ids))
+
+
 def labelled_with(account_id: int, titles: Sequence[str]) -> ColumnElement[bool]:
     return contacts.c.id.in_(
         select(contact_labels.c.contact_id).where(

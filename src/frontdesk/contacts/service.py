@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +18,7 @@ from frontdesk.contacts import repository
 from frontdesk.contacts.contact_inboxes import build_contact_inbox
 from frontdesk.contacts.presenters import contact_push_data
 from frontdesk.db import UnitOfWork
-from frontdesk.errors import Unprocessable, ValidationFailed, not_authorized
+from frontdesk.errors import FrontdeskError, Unprocessable, ValidationFailed, not_authorized
 from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET, get_inbox, member_inbox_ids
 from frontdesk.kit.time import iso, utc_now
@@ -297,9 +297,21 @@ async def _save(
     return row
 
 
-async def delete_contact(uow: UnitOfWork, account_id: int, contact_id: int, *, performer_id: int | None = None) -> None:
-    """Delete the contact with its contact inboxes, conversations, messages and labels."""
+async def delete_contact(
+    uow: UnitOfWork,
+    account_id: int,
+    contact_id: int,
+    *,
+    performer_id: int | None = None,
+    online: Collection[int] = (),
+) -> None:
+    """Delete the contact with its contact inboxes, conversations, messages and labels.
+
+    A contact online on the realtime feed is not deleted (Chatwoot's 422), so an open widget is not orphaned.
+    """
     contact = await repository.get_contact(uow, account_id, contact_id)
+    if contact.id in online:
+        raise FrontdeskError({"message": f"{(contact.name or '').capitalize()} is Online, please try again later"}, 422)
     await repository.delete_contact(uow, contact_id)
     # The row is gone once listeners run: they get Chatwoot's push data instead of an id to reload.
     contact_data = {**msgspec.to_builtins(contact_push_data(contact)), "account_id": account_id}
@@ -366,6 +378,22 @@ async def _page(
         await repository.contact_inboxes_of(uow, [row.id for row in rows]) if include_contact_inboxes else None
     )
     return ContactPage(rows, contact_inboxes, count, has_more)
+
+
+async def list_active_contacts(
+    uow: UnitOfWork,
+    account_id: int,
+    online: Collection[int],
+    *,
+    page: int,
+    sort: str | None,
+    include_contact_inboxes: bool,
+) -> ContactPage:
+    """The contacts online on the realtime feed right now, 15 a page."""
+    conditions = [repository.contacts_with_ids(list(online))]
+    rows = await repository.page_of_contacts(uow, account_id, conditions, repository.sort_clauses(sort), page)
+    count = await repository.count_contacts(uow, account_id, conditions)
+    return await _page(uow, rows, count, include_contact_inboxes)
 
 
 async def search_contacts(

@@ -27,6 +27,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "FRONTDESK_BENCH_POSTGRES_URL",
     os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
 )
+# Prefixed to PostgreSQL database names (the smoke test uses its own, so it never meets a full run's).
+PG_PREFIX = os.environ.get("FRONTDESK_BENCH_PG_PREFIX", "frontdesk_bench_")
 SECRET_KEY = "frontdesk-bench-secret-not-for-production"
 PYTHON = sys.executable
 
@@ -58,7 +60,7 @@ class BenchDatabase:
 
     @property
     def pg_name(self) -> str:
-        return f"frontdesk_bench_{self.name}"
+        return f"{PG_PREFIX}{self.name}"
 
     @property
     def marker(self) -> Path:
@@ -100,6 +102,24 @@ async def _pg_admin(sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+def drop_postgres_databases(prefix: str) -> None:
+    """Drop every PostgreSQL database whose name starts with ``prefix`` (the smoke test's clean-up)."""
+
+    async def run() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            names = await conn.fetch("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", prefix)
+            for row in names:
+                name = row["datname"]
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
 
 
 async def _pg_database_exists(name: str) -> bool:

@@ -1,0 +1,105 @@
+"""Every benchmark in quick mode on the test database kind, so none of them rots.
+
+Asserts only that each ran to the end and printed its figures (the ``BENCH {...}`` lines), never a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.server import database_kind
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bench_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    prefix = f"fd_bench_smoke_{uuid.uuid4().hex[:8]}_"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FRONTDESK_")}
+    for key in ("FRONTDESK_TEST_POSTGRES_URL", "FRONTDESK_TEST_DATABASE"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    env["FRONTDESK_BENCH_DATA"] = str(tmp_path_factory.mktemp("bench-data"))
+    env["FRONTDESK_BENCH_PG_PREFIX"] = prefix
+    yield env
+    if database_kind() == "postgres":
+        from bench.common import drop_postgres_databases
+
+        drop_postgres_databases(prefix)
+
+
+def run_bench(env: dict[str, str], module: str, *extra: str) -> list[dict[str, Any]]:
+    completed = subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", "--db", database_kind(), "--quick", *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return [json.loads(line[len("BENCH ") :]) for line in completed.stdout.splitlines() if line.startswith("BENCH ")]
+
+
+def metrics(figures: list[dict[str, Any]]) -> set[str]:
+    return {figure["metric"] for figure in figures}
+
+
+def test_generate_fills_an_account(bench_env: dict[str, str]) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.generate", "--db", database_kind(), "--quick", "--name", "smoke"],
+        cwd=ROOT,
+        env=bench_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    record = json.loads(completed.stdout.splitlines()[-1])
+    assert record["counts"] == {"conversations": 300, "messages": 3000, "contacts": 300}
+    assert len(record["access_token"]) == 24
+    assert "generated" in completed.stderr
+
+
+def test_message_create_prints_app_baseline_and_ratio(bench_env: dict[str, str]) -> None:
+    figures = run_bench(bench_env, "message_create", "--duration", "1")
+    assert {
+        "baseline: raw-driver insert tx/s",
+        "app: POST message req/s",
+        "ratio app/baseline (req/s)",
+    } <= metrics(figures)
+    app = next(f for f in figures if f["metric"] == "app: POST message req/s")
+    assert app["n"] > 0
+    assert app["errors"] == 0
+
+
+def test_lists_prints_both_sizes_and_ratios(bench_env: dict[str, str]) -> None:
+    figures = run_bench(bench_env, "lists", "--samples", "5")
+    names = metrics(figures)
+    for endpoint in ("conversation list (admin)", "conversation list (agent)", "contact search", "message thread"):
+        assert f"{endpoint} ratio p95 larger/smaller" in names
+        assert sum(1 for name in names if name.startswith(f"{endpoint} p95 @")) == 2
+    assert all(figure.get("errors", 0) == 0 for figure in figures)
+
+
+def test_footprint_prints_startup_and_rss(bench_env: dict[str, str]) -> None:
+    figures = run_bench(bench_env, "footprint", "--duration", "1")
+    assert {
+        "start-up: frontdesk serve to /health",
+        "start-up baseline: uvicorn hello",
+        "RSS idle: frontdesk serve",
+        "RSS under message-create load: peak",
+        "RSS under load baseline: uvicorn hello",
+    } <= metrics(figures)
+    load = next(f for f in figures if f["metric"] == "RSS under message-create load: peak")
+    assert load["req"] > 0
+    assert load["errors"] == 0

@@ -11,7 +11,7 @@ Two runs, each with its server in its own process and the sockets held by one cl
    agents, every one a member of the inbox; each socket subscribes to RoomChannel with its own agent's
    pubsub_token. The driver creates messages through the API (``POST …/messages``, one at a time, one
    every ``--interval`` seconds); every socket gets ``message.created``. Latency per (event, socket)
-   = the frame's arrival − the moment the API call was sent, so it *includes* the HTTP request and
+   = the frame's arrival - the moment the API call was sent, so it *includes* the HTTP request and
    the commit (an upper bound on commit → frame).
 2. *Baseline*: a trivial ASGI app under the same uvicorn: it accepts the sockets, and on
    ``POST /trigger`` sends the request body (a frame of the same size) to every socket in a plain
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -42,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
     DATA_DIR,
-    PYTHON,
     POSTGRES_ADMIN_URL,
+    PYTHON,
     SECRET_KEY,
     free_port,
     percentile,
@@ -52,6 +53,8 @@ from bench.common import (  # noqa: E402
 )
 
 MARK = re.compile(r"bench-(\d+)-x")
+# What the client offers: None (no permessage-deflate) by default; "deflate" with --deflate.
+COMPRESSION: str | None = os.environ.get("FRONTDESK_BENCH_WS_COMPRESSION") or None
 SUBPROTOCOL = "actioncable-v1-json"
 
 
@@ -75,7 +78,6 @@ def baseline_app() -> Any:
             await receive()  # websocket.connect
             await send({"type": "websocket.accept", "subprotocol": SUBPROTOCOL})
             await send({"type": "websocket.send", "text": '{"type":"welcome"}'})
-            sockets.add(send)
             try:
                 while True:
                     message = await receive()
@@ -85,6 +87,9 @@ def baseline_app() -> Any:
                     if command.get("command") == "subscribe":
                         frame = json.dumps({"identifier": command["identifier"], "type": "confirm_subscription"})
                         await send({"type": "websocket.send", "text": frame})
+                        # Like the inbox's members: only these sockets get the events.
+                        if json.loads(command["identifier"]).get("pubsub_token", "").startswith("m"):
+                            sockets.add(send)
             finally:
                 sockets.discard(send)
         if scope["type"] == "http":
@@ -116,11 +121,21 @@ def serve_baseline(port: int) -> None:
 # ---------------------------------------------------------------- the clients
 
 
-async def _client(url: str, idents: list[str], events: int, ready: asyncio.Event, arrivals: list[list[float]]) -> None:
+async def _client(
+    url: str, idents: list[str], receivers: int, events: int, ready: asyncio.Event, arrivals: list[list[float]]
+) -> None:
     from websockets.asyncio.client import connect
 
-    async def one(ident: str, sink: list[float]) -> None:
-        async with connect(url, subprotocols=[SUBPROTOCOL], open_timeout=60, max_queue=None) as ws:  # type: ignore[list-item]
+    finished = asyncio.Event()
+
+    async def one(index: int, ident: str, sink: list[float]) -> None:
+        async with connect(
+            url,
+            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+            open_timeout=60,
+            max_queue=None,
+            compression=COMPRESSION,
+        ) as ws:
             await ws.recv()  # welcome
             await ws.send(json.dumps({"command": "subscribe", "identifier": ident}))
             while True:
@@ -132,6 +147,10 @@ async def _client(url: str, idents: list[str], events: int, ready: asyncio.Event
             confirmed[0] += 1
             if confirmed[0] == len(idents):
                 ready.set()
+            if index >= receivers:
+                # Open, subscribed, and not a recipient: held until the receivers are done.
+                await finished.wait()
+                return
             got = 0
             while got < events:
                 frame = await ws.recv()
@@ -140,35 +159,39 @@ async def _client(url: str, idents: list[str], events: int, ready: asyncio.Event
                 if match is not None:
                     sink[int(match.group(1))] = now
                     got += 1
+            done[0] += 1
+            if done[0] == receivers:
+                finished.set()
 
     confirmed = [0]
+    done = [0]
     # Open in batches so the listen backlog is not overrun.
     tasks: list[asyncio.Task[None]] = []
     for index, ident in enumerate(idents):
-        tasks.append(asyncio.create_task(one(ident, arrivals[index])))
+        tasks.append(asyncio.create_task(one(index, ident, arrivals[index] if index < receivers else [])))
         if index % 100 == 99:
             await asyncio.sleep(0.2)
     await asyncio.gather(*tasks)
 
 
-def client_process(url: str, idents: list[str], events: int, pipe: Connection) -> None:
-    arrivals = [[0.0] * events for _ in idents]
+def client_process(url: str, idents: list[str], receivers: int, events: int, pipe: Connection) -> None:
+    arrivals = [[0.0] * events for _ in idents[:receivers]]
 
     async def main() -> None:
         ready = asyncio.Event()
-        runner = asyncio.create_task(_client(url, idents, events, ready, arrivals))
+        runner = asyncio.create_task(_client(url, idents, receivers, events, ready, arrivals))
         waiter = asyncio.create_task(ready.wait())
         await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
         if runner.done():
             runner.result()
         pipe.send("ready")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(runner, timeout=events * 2 + 60)
-        except TimeoutError:
-            pass
 
     try:
-        asyncio.run(main())
+        import uvloop
+
+        uvloop.run(main())
     finally:
         pipe.send(arrivals)
 
@@ -188,21 +211,28 @@ def _latencies(sent: list[float], arrivals: list[list[float]]) -> tuple[list[flo
     return values, missing
 
 
-def run_clients(url: str, idents: list[str], fire: Any, events: int, interval: float) -> tuple[list[float], int]:
+Fired = tuple[list[float], list[float]]  # when each trigger was sent, when it was answered
+
+
+def run_clients(
+    url: str, idents: list[str], receivers: int, fire: Any, events: int, interval: float
+) -> tuple[Fired, list[list[float]]]:
     parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.get_context("spawn").Process(target=client_process, args=(url, idents, events, child))
+    proc = multiprocessing.get_context("spawn").Process(
+        target=client_process, args=(url, idents, receivers, events, child)
+    )
     proc.start()
     if not parent.poll(180):
         proc.kill()
         raise RuntimeError("the clients did not connect in time")
     status = parent.recv()
     if status != "ready":
-        raise RuntimeError(f"clients: {status}")
+        raise RuntimeError("the clients failed before they were ready (see the traceback above)")
     time.sleep(0.5)
-    sent = fire(events, interval)
-    arrivals = parent.recv() if parent.poll(events * 2 + 120) else [[0.0] * events for _ in idents]
+    fired = fire(events, interval)
+    arrivals = parent.recv() if parent.poll(events * 2 + 120) else [[0.0] * events for _ in idents[:receivers]]
     proc.join(timeout=10)
-    return _latencies(sent, arrivals)
+    return fired, arrivals
 
 
 def summary(name: str, values: list[float], missing: int) -> dict[str, float]:
@@ -260,7 +290,13 @@ async def _seed(database_url: str, sockets: int) -> dict[str, Any]:
                 await uow.conn.execute(
                     insert(account_users),
                     [
-                        {"account_id": created.account_id, "user_id": user_id, "role": 0, "created_at": now, "updated_at": now}
+                        {
+                            "account_id": created.account_id,
+                            "user_id": user_id,
+                            "role": 0,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
                         for user_id, _ in agents
                     ],
                 )
@@ -279,7 +315,7 @@ async def _seed(database_url: str, sockets: int) -> dict[str, Any]:
         await database.dispose()
 
 
-def run_frontdesk(args: argparse.Namespace, sample_frame: list[str]) -> tuple[list[float], int]:
+def run_frontdesk(args: argparse.Namespace, sample_frame: list[str]) -> tuple[Fired, list[list[float]]]:
     import httpx
 
     from frontdesk.migrate import migrate_sync
@@ -318,13 +354,26 @@ def run_frontdesk(args: argparse.Namespace, sample_frame: list[str]) -> tuple[li
             extra["FRONTDESK_REDIS_URL"] = args.redis_url
             extra["FRONTDESK_REALTIME_REDIS_PREFIX"] = f"frontdesk-bench:{secrets.token_hex(4)}"
         env = server_env(database_url, run_dir, port, **extra)
-        server = start_process([PYTHON, "-m", "frontdesk.cli", "serve"], env, port, run_dir / "server.log")
+        argv = [PYTHON, "-m", "frontdesk.cli", "serve"]
+        if os.environ.get("FRONTDESK_BENCH_PROFILE"):
+            argv = [
+                PYTHON,
+                "-m",
+                "cProfile",
+                "-o",
+                os.environ["FRONTDESK_BENCH_PROFILE"],
+                "-m",
+                "frontdesk.cli",
+                "serve",
+            ]
+        server = start_process(argv, env, port, run_dir / "server.log")
         try:
             base = f"http://127.0.0.1:{port}"
             api = httpx.Client(base_url=base, headers={"api_access_token": seeded["access_token"]}, timeout=30)
             prefix = f"/api/v1/accounts/{seeded['account_id']}"
             inbox = api.post(prefix + "/inboxes", json={"name": "Bench", "channel": {"type": "api"}}).json()
-            member_ids = [user_id for user_id, _ in seeded["users"][1:]]
+            # The administrator and receivers-1 agents get every event; the other agents are not members.
+            member_ids = [user_id for user_id, _ in seeded["users"][1 : args.receivers]]
             if member_ids:
                 response = api.post(prefix + "/inbox_members", json={"inbox_id": inbox["id"], "user_ids": member_ids})
                 assert response.status_code == 200, response.text
@@ -346,19 +395,23 @@ def run_frontdesk(args: argparse.Namespace, sample_frame: list[str]) -> tuple[li
                 for user_id, token in seeded["users"]
             ]
 
-            def fire(events: int, interval: float) -> list[float]:
+            def fire(events: int, interval: float) -> Fired:
                 sent: list[float] = []
+                answered: list[float] = []
                 for index in range(events):
                     sent.append(time.time())
                     response = api.post(
                         prefix + f"/conversations/{conversation['id']}/messages",
                         json={"content": f"bench-{index}-x", "message_type": "outgoing"},
                     )
+                    answered.append(time.time())
                     assert response.status_code == 200, response.text
                     time.sleep(interval)
-                return sent
+                return sent, answered
 
-            latencies = run_clients(base.replace("http", "ws") + "/cable", idents, fire, args.events, args.interval)
+            latencies = run_clients(
+                base.replace("http", "ws") + "/cable", idents, args.receivers, fire, args.events, args.interval
+            )
             # One frame as the sockets saw it, to size the baseline's frame alike.
             from websockets.sync.client import connect
 
@@ -382,7 +435,7 @@ def run_frontdesk(args: argparse.Namespace, sample_frame: list[str]) -> tuple[li
             asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
-def run_baseline(args: argparse.Namespace, frame: str) -> tuple[list[float], int]:
+def run_baseline(args: argparse.Namespace, frame: str) -> tuple[Fired, list[list[float]]]:
     import httpx
 
     port = free_port()
@@ -398,18 +451,25 @@ def run_baseline(args: argparse.Namespace, frame: str) -> tuple[list[float], int
     try:
         base = f"http://127.0.0.1:{port}"
         client = httpx.Client(base_url=base, timeout=30)
-        idents = [json.dumps({"channel": "RoomChannel", "pubsub_token": f"t{n}"}) for n in range(args.sockets)]
+        idents = [
+            json.dumps({"channel": "RoomChannel", "pubsub_token": f"{'m' if n < args.receivers else 'o'}{n}"})
+            for n in range(args.sockets)
+        ]
 
-        def fire(events: int, interval: float) -> list[float]:
+        def fire(events: int, interval: float) -> Fired:
             sent: list[float] = []
+            answered: list[float] = []
             for index in range(events):
                 sent.append(time.time())
                 client.post("/trigger", content=re.sub(r"bench-\d+-x", f"bench-{index}-x", frame).encode())
+                answered.append(time.time())
                 time.sleep(interval)
-            return sent
+            return sent, answered
 
         try:
-            return run_clients(base.replace("http", "ws") + "/cable", idents, fire, args.events, args.interval)
+            return run_clients(
+                base.replace("http", "ws") + "/cable", idents, args.receivers, fire, args.events, args.interval
+            )
         finally:
             client.close()
     finally:
@@ -419,28 +479,43 @@ def run_baseline(args: argparse.Namespace, frame: str) -> tuple[list[float], int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="200 sockets, 20 events")
-    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--sockets", type=int, default=1000, help="sockets open")
+    parser.add_argument("--receivers", type=int, default=0, help="sockets that get each event (default: all)")
     parser.add_argument("--events", type=int, default=100)
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between two events")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--redis", action="store_true", help="run Frontdesk with FRONTDESK_REDIS_URL")
+    parser.add_argument("--deflate", action="store_true", help="clients offer permessage-deflate (as browsers do)")
     parser.add_argument("--redis-url", default=os.environ.get("FRONTDESK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
     if args.quick:
         args.sockets, args.events = 200, 20
+    args.receivers = min(args.receivers or args.sockets, args.sockets)
+    if args.deflate:
+        os.environ["FRONTDESK_BENCH_WS_COMPRESSION"] = "deflate"
+        global COMPRESSION
+        COMPRESSION = "deflate"
     mode = f"{args.database}{' + Redis' if args.redis else ''}"
-    print(f"realtime fan-out: {args.sockets} sockets, {args.events} events, one every {args.interval}s, {mode}", flush=True)
-    sample: list[str] = []
-    frontdesk_values, frontdesk_missing = run_frontdesk(args, sample)
-    ours = summary("frontdesk", frontdesk_values, frontdesk_missing)
-    frame = sample[0] if sample else json.dumps({"identifier": "{}", "message": {"event": "x", "data": "bench-0-x"}})
-    baseline_values, baseline_missing = run_baseline(args, frame)
-    bare = summary("baseline", baseline_values, baseline_missing)
+    deflate = "permessage-deflate" if COMPRESSION else "no compression"
     print(
-        f"frame size {len(frame)} bytes; ratio frontdesk/baseline: "
+        f"realtime fan-out: {args.sockets} sockets open, {args.receivers} receive each of {args.events} events, "
+        f"one every {args.interval}s, {mode}, {deflate}",
+        flush=True,
+    )
+    sample: list[str] = []
+    (sent, answered), arrivals = run_frontdesk(args, sample)
+    ours = summary("frontdesk", *_latencies(sent, arrivals))
+    after = summary("  answered", *_latencies(answered, arrivals))
+    api_ms = percentile([b - a for a, b in zip(sent, answered, strict=True)], 0.5) * 1000
+    frame = sample[0] if sample else json.dumps({"identifier": "{}", "message": {"event": "x", "data": "bench-0-x"}})
+    (sent, _), arrivals = run_baseline(args, frame)
+    bare = summary("baseline", *_latencies(sent, arrivals))
+    print(
+        f"frame size {len(frame)} bytes; API call p50 {api_ms:.1f} ms; ratio frontdesk/baseline: "
         f"p50 {ours['p50_ms'] / bare['p50_ms']:.2f}x, p99 {ours['p99_ms'] / bare['p99_ms']:.2f}x",
         flush=True,
     )
+    del after
 
 
 if __name__ == "__main__":

@@ -195,3 +195,51 @@ def test_contact_events_go_to_the_account_stream(
         deleted = cable.event("contact.deleted")["data"]
         assert deleted["id"] == contact_id
         assert deleted["account_id"] == admin.account_id
+
+
+def test_echo_id_and_message_updated(server: RunningServer, test_database: ThrowawayDatabase, admin: Admin) -> None:
+    ready = setup(admin)
+    conversation = create_conversation(admin, ready.source_id)
+    with _agent_cable(server, test_database, admin.account_id, admin.user_id) as cable:
+        created = post_message(admin, conversation["id"], content="Optimistic", echo_id="tmp-42")
+        message = cable.event("message.created")["data"]
+        assert message["echo_id"] == "tmp-42"
+        assert message["id"] == created["id"]
+        response = admin.api.delete(admin.path(f"/conversations/{conversation['id']}/messages/{created['id']}"))
+        assert response.status_code == 200, response.text
+        updated = cable.event("message.updated")["data"]
+        assert updated["id"] == created["id"]
+        assert updated["content"] == "This message was deleted"
+        assert updated["content_attributes"] == {"deleted": True}
+        assert updated["previous_changes"]["content"] == ["Optimistic", "This message was deleted"]
+        assert "echo_id" not in updated
+
+
+def test_typing_reaches_everyone_but_the_typer(
+    server: RunningServer, test_database: ThrowawayDatabase, admin: Admin
+) -> None:
+    ready = setup(admin)
+    conversation = create_conversation(admin, ready.source_id)
+    member = make_agent(server, admin, name="Typist")
+    add_member(admin, ready.inbox_id, [member.user_id])
+    contact_token = contact_inbox_pubsub_token(test_database, ready.source_id)
+    with (
+        _agent_cable(server, test_database, admin.account_id, admin.user_id) as admin_cable,
+        _agent_cable(server, test_database, admin.account_id, member.user_id) as typer_cable,
+        Cable(server) as contact_cable,
+    ):
+        assert contact_cable.subscribe(identifier(contact_token))["type"] == "confirm_subscription"
+        response = member.api.post(
+            f"/api/v1/accounts/{admin.account_id}/conversations/{conversation['id']}/toggle_typing_status",
+            json={"typing_status": "on", "is_private": True},
+        )
+        assert response.status_code == 200, response.text
+        typing = admin_cable.event("conversation.typing_on")["data"]
+        assert typing["conversation"]["id"] == conversation["id"]
+        assert typing["user"]["id"] == member.user_id
+        assert typing["user"]["name"] == "Typist"
+        assert typing["user"]["type"] == "user"
+        assert typing["is_private"] is True
+        assert typing["account_id"] == admin.account_id
+        assert contact_cable.event("conversation.typing_on")["data"]["user"]["id"] == member.user_id
+        assert [m for m in typer_cable.events(quiet=0.5) if m["event"].startswith("conversation.typing")] == []

@@ -1,0 +1,128 @@
+// Wire shapes of the Chatwoot-compatible API, as far as the dashboard reads them.
+
+export interface Sender {
+  id: number
+  name: string | null
+  email?: string | null
+  phone_number?: string | null
+  type?: string
+  thumbnail?: string
+  available_name?: string
+  custom_attributes?: Record<string, unknown>
+  additional_attributes?: Record<string, unknown>
+}
+
+export interface Message {
+  id: number
+  content: string | null
+  conversation_id: number
+  inbox_id?: number
+  message_type: number // 0 incoming, 1 outgoing, 2 activity, 3 template
+  content_type?: string
+  private: boolean
+  created_at: number
+  status?: string
+  sender?: Sender | null
+  echo_id?: string | null
+  conversation?: { assignee_id: number | null; unread_count: number; last_activity_at: number }
+  // Client-side only: an optimistic send waiting for the server, or one that failed.
+  pending?: boolean
+  failed?: boolean
+}
+
+export interface Agent {
+  id: number
+  name: string
+  available_name?: string
+  email?: string
+  role?: string
+  availability_status?: string
+}
+
+export interface Team {
+  id: number
+  name: string
+  description?: string | null
+}
+
+export interface Conversation {
+  id: number
+  inbox_id: number
+  status: string
+  unread_count: number
+  last_activity_at: number
+  created_at: number
+  timestamp?: number
+  waiting_since?: number | null
+  priority: string | null
+  labels: string[]
+  snoozed_until?: number | null
+  messages: Message[]
+  last_non_activity_message?: Message | null
+  meta: {
+    sender: Sender
+    assignee?: Agent | null
+    team?: Team | null
+    channel?: string
+  }
+}
+
+export interface Counts {
+  mine_count: number
+  unassigned_count: number
+  all_count: number
+}
+
+export type Tab = 'mine' | 'unassigned' | 'all'
+export type StatusFilter = 'open' | 'pending' | 'snoozed' | 'resolved' | 'all'
+export type SortKey = 'last_activity_at_desc' | 'created_at_desc' | 'created_at_asc' | 'priority_desc' | 'waiting_since_asc'
+
+export interface Filters {
+  tab: Tab
+  status: StatusFilter
+  inboxId: number | null
+  teamId: number | null
+  label: string | null
+  sort: SortKey
+}
+
+export interface Profile {
+  id: number
+  name: string
+  email: string
+  access_token: string
+  account_id: number | null
+  pubsub_token: string
+  role: string | null
+  available_name: string
+  accounts: { id: number; name: string; role: string }[]
+}
+
+export interface Inbox {
+  id: number
+  name: string
+  channel_type: string
+  webhook_url?: string | null
+  inbox_identifier?: string | null
+  hmac_token?: string | null
+  secret?: string | null
+}
+
+export interface Label {
+  id: number
+  title: string
+  description?: string | null
+  color?: string
+}
+
+export interface Contact {
+  id: number
+  name: string | null
+  email: string | null
+  phone_number: string | null
+  identifier?: string | null
+  custom_attributes: Record<string, unknown>
+  additional_attributes: Record<string, unknown>
+  created_at?: number
+  last_activity_at?: number | null
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The dashboard (frontend/): install from the lockfile, build into src/frontdesk/dashboard/static,
+# fail if the build differs from what is committed, run the Vitest suite.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT/frontend"
+
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "npm is required in CI to check the dashboard build" >&2
+    exit 1
+  fi
+  echo "== npm is not available here: the dashboard build check and its unit tests were skipped"
+  exit 0
+fi
+
+echo "== dashboard: npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+
+echo "== dashboard: build"
+npm run build --silent
+
+echo "== dashboard: built assets match the committed ones"
+STATIC="src/frontdesk/dashboard/static"
+cd "$ROOT"
+if ! git diff --exit-code --stat -- "$STATIC" || [ -n "$(git status --porcelain --untracked-files=all -- "$STATIC")" ]; then
+  git status --short -- "$STATIC" >&2
+  echo "The built dashboard differs from the committed one: run scripts/ci_dashboard.sh and commit $STATIC" >&2
+  exit 1
+fi
+
+echo "== dashboard: unit tests"
+cd "$ROOT/frontend"
+npx vitest run

@@ -165,9 +165,13 @@ def test_create_contact_validates(client: httpx.Client, inbox: PublicInboxRef) -
     response = client.post(f"{inbox.base}/contacts", json={"email": "nope"})
     assert response.status_code == 422
     assert response.json()["attributes"] == ["email"]
-    response = client.post(f"{inbox.base}/contacts", json={"name": "x" * 256})
+    response = client.post(f"{inbox.base}/contacts", json={"phone_number": "12345"})
     assert response.status_code == 422
-    assert response.json()["attributes"] == ["name"]
+    assert response.json()["attributes"] == ["phone_number"]
+
+
+def test_a_long_name_is_cut_as_chatwoot_does(client: httpx.Client, inbox: PublicInboxRef) -> None:
+    assert new_contact(client, inbox, name="x" * 300)["name"] == "x" * 255
 
 
 def test_show_and_update_contact(client: httpx.Client, inbox: PublicInboxRef, admin: Admin) -> None:

@@ -18,7 +18,8 @@ class PublicContactCreate(Schema):
     identifier: ShortStr | None = None
     identifier_hash: ShortStr | None = None
     email: ShortStr | None = None
-    name: ShortStr | None = None
+    # Cut at 255 characters, as Chatwoot's builder truncates it.
+    name: str | None = None
     avatar_url: str | None = None
     phone_number: ShortStr | None = None
     custom_attributes: dict[str, Any] | None = None

@@ -44,6 +44,7 @@ from frontdesk.public.schemas import (
 HMAC_FAILED = "HMAC failed: Invalid Identifier Hash Provided"
 CSAT_LOCKED = "You cannot update the CSAT survey after 14 days"
 CSAT_LOCK_DAYS = 14
+MAX_NAME_LENGTH = 255
 RESOLVED = STATUSES["resolved"]
 
 # The services take an acting user; the Client API's actor is the contact. This stand-in user id marks
@@ -269,7 +270,7 @@ async def create_contact(uow: UnitOfWork, inbox: Any, payload: PublicContactCrea
     contact = await _find_contact(uow, inbox.account_id, payload)
     if contact is None:
         fields: dict[str, Any] = {
-            "name": payload.name or random_name(),
+            "name": (payload.name or random_name())[:MAX_NAME_LENGTH],
             "email": payload.email,
             "phone_number": payload.phone_number,
             "identifier": payload.identifier,

@@ -77,28 +77,35 @@ def test_create_validation(admin: Admin, test_database: ThrowawayDatabase) -> No
     path = admin.path(f"/conversations/{conversation['id']}/messages")
     response = admin.api.post(path, json={"content": "x", "content_type": "hologram"})
     assert response.status_code == 422
-    assert response.json() == {"message": "'hologram' is not a valid content_type", "attributes": ["content_type"]}
+    assert response.json() == {"error": "'hologram' is not a valid content_type", "attributes": ["content_type"]}
     response = admin.api.post(path, json={"content": "x", "message_type": "sideways"})
     assert response.status_code == 422
     assert response.json()["attributes"] == ["message_type"]
     response = admin.api.post(path, json={"content": "x" * 150_001})
     assert response.status_code == 422
-    assert response.json() == {"error": "Validation failed: Content is too long (maximum is 150000 characters)"}
+    assert response.json() == {
+        "error": "Validation failed: Content is too long (maximum is 150000 characters)",
+        "attributes": ["content"],
+    }
     response = admin.api.post(path, json={"content": "Pick", "content_type": "input_select"})
     assert response.status_code == 422
-    assert response.json() == {"error": "Validation failed: Content attributes At least one item is required."}
+    assert response.json() == {
+        "error": "Validation failed: Content attributes At least one item is required.",
+        "attributes": ["content_attributes"],
+    }
     response = admin.api.post(
         path,
         json={"content": "Pick", "content_type": "input_select", "content_attributes": {"items": [{"label": "A"}]}},
     )
     assert response.json() == {
-        "error": "Validation failed: Content attributes contains invalid keys for items : [:label]"
+        "error": "Validation failed: Content attributes contains invalid keys for items : [:label]",
+        "attributes": ["content_attributes"],
     }
     response = admin.api.post(
         path,
         json={"content": "Cards", "content_type": "cards", "content_attributes": {"items": [{"title": "A"}]}},
     )
-    assert response.json() == {"error": "Validation failed: Content attributes contains items missing actions"}
+    assert response.json()["error"] == "Validation failed: Content attributes contains items missing actions"
     response = admin.api.post(path, json={"content": "x", "private": "perhaps"})
     assert response.status_code == 422
     assert response.json()["attributes"] == ["private"]
@@ -321,7 +328,7 @@ def test_flood_guard(server: RunningServer, flood_server: RunningServer, test_da
         assert admin.api.post(path, json={"content": f"m{index}"}).status_code == 200
     response = admin.api.post(path, json={"content": "one too many"})
     assert response.status_code == 422
-    assert response.json() == {"error": "Validation failed: Too many messages"}
+    assert response.json() == {"error": "Validation failed: Too many messages", "attributes": ["base"]}
     assert sql(test_database, "SELECT count(*) FROM messages")[0][0] == 5
     # A conversation create whose first message floods (a locked inbox hands back the same conversation)
     # answers the record-invalid shape, and writes nothing.

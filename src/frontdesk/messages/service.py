@@ -65,12 +65,15 @@ class CreatedMessage:
     senders: SenderRows
 
 
-def _invalid(message: str, attribute: str, *, record_style: bool) -> FrontdeskError:
+def _invalid(
+    message: str, attribute: str, *, record_style: bool, prefix: str = "Validation failed: "
+) -> FrontdeskError:
     """Chatwoot answers a failed message save two ways: the messages endpoint rescues it as
-    ``{"error": "Validation failed: …"}``, a conversation create lets it reach the record-invalid handler."""
+    ``{"error": "Validation failed: …"}``, a conversation create lets it reach the record-invalid handler
+    (``{"message", "attributes"}``). The first also gets ``attributes`` here, so it names the field too."""
     if record_style:
         return ValidationFailed(message, [attribute])
-    return Unprocessable(f"Validation failed: {message}")
+    return FrontdeskError({"error": f"{prefix}{message}", "attributes": [attribute]}, 422)
 
 
 def has_null_byte(value: Any) -> bool:
@@ -102,13 +105,23 @@ async def create_message(
     """Write a message into ``conversation`` (a row of ``conversation_select``) as the request's user."""
     message_type_name = params.message_type or "outgoing"
     if message_type_name not in MESSAGE_TYPES:
-        raise ValidationFailed(f"'{message_type_name}' is not a valid message_type", ["message_type"])
+        raise _invalid(
+            f"'{message_type_name}' is not a valid message_type",
+            "message_type",
+            record_style=record_style_errors,
+            prefix="",
+        )
     message_type = MESSAGE_TYPES[message_type_name]
     if message_type == INCOMING and conversation.channel_type != CHANNEL_API:
         raise Unprocessable("Incoming messages are only allowed in Api inboxes")
     content_type_name = params.content_type or "text"
     if content_type_name not in CONTENT_TYPES:
-        raise ValidationFailed(f"'{content_type_name}' is not a valid content_type", ["content_type"])
+        raise _invalid(
+            f"'{content_type_name}' is not a valid content_type",
+            "content_type",
+            record_style=record_style_errors,
+            prefix="",
+        )
     if params.content is not None and len(params.content) > MAX_CONTENT_LENGTH:
         raise _invalid(
             f"Content is too long (maximum is {MAX_CONTENT_LENGTH} characters)",

@@ -30,8 +30,8 @@ def redis_url() -> str:
 def pair(test_database: ThrowawayDatabase, redis_url: str) -> Iterator[tuple[RunningServer, RunningServer]]:
     """Two server processes' worth of app (each its own hub, loop and Redis connections) on one database."""
     prefix = f"frontdesk-test:{uuid.uuid4().hex[:10]}"
-    first = serve(test_database, redis_url=redis_url, realtime_redis_prefix=prefix, realtime_buffer_size=5)
-    second = serve(test_database, redis_url=redis_url, realtime_redis_prefix=prefix, realtime_buffer_size=5)
+    first = serve(test_database, redis_url=redis_url, realtime_redis_prefix=prefix, realtime_buffer_size=20)
+    second = serve(test_database, redis_url=redis_url, realtime_redis_prefix=prefix, realtime_buffer_size=20)
     a = next(first)
     b = next(second)
     try:
@@ -40,6 +40,20 @@ def pair(test_database: ThrowawayDatabase, redis_url: str) -> Iterator[tuple[Run
         for generator in (first, second):
             with pytest.raises(StopIteration):
                 next(generator)
+        asyncio.run(_forget(redis_url, prefix))
+
+
+async def _forget(url: str, prefix: str) -> None:
+    """Drop the run's streams and presence sets."""
+    import redis.asyncio as redis_asyncio
+
+    client = redis_asyncio.Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 def test_event_committed_on_one_server_reaches_sockets_on_both(
@@ -83,8 +97,8 @@ def test_resume_on_another_server_and_reload_past_the_window(
         cable.send("message", ident, {"action": "resume", "cursor": cursor})
         replayed = cable.events(quiet=0.8)
         assert [m["data"]["id"] for m in replayed if m["event"] == "message.created"] == missed
-    # Six more events than the five kept: the old cursor is past the window.
-    for n in range(6):
+    # More events than the twenty kept: the old cursor is past the window.
+    for n in range(21):
         post_message(admin, conversation["id"], content=f"flood {n}")
     time.sleep(0.5)  # Frames are broadcast after the response: let them all be logged first.
     with Cable(b) as cable:

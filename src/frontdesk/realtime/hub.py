@@ -36,6 +36,7 @@ WELCOME = '{"type":"welcome"}'
 SLOW_CONSUMER = '{"type":"disconnect","reason":"slow_consumer","reconnect":true}'
 SHUTDOWN = '{"type":"disconnect","reason":"server_restart","reconnect":true}'
 RECENT_KEYS = 1024
+PING_SLOTS = 30
 
 
 class Command(msgspec.Struct):
@@ -82,6 +83,8 @@ class Connection:
         self.closed = False
         self.done = asyncio.Event()
         self.writer: asyncio.Task[None] | None = None
+        hub.opened += 1
+        self.slot = hub.opened % PING_SLOTS
 
     def push(self, frame: str) -> None:
         if self.closed:
@@ -197,6 +200,7 @@ class Hub:
             self.bus = MemoryBus(settings.realtime_buffer_size, settings.realtime_window_seconds)
             self.presence = MemoryPresence(settings.presence_duration, settings.contact_presence_duration)
         self.connections: set[Connection] = set()
+        self.opened = 0
         self.streams: dict[str, set[Subscription]] = {}
         self.events: asyncio.Queue[list[Event]] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -232,11 +236,19 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
 
     async def _ping(self) -> None:
+        """Every socket gets a ping every ``realtime_ping_interval`` seconds, spread over the interval in
+        ``PING_SLOTS`` ticks (a slice of the sockets per tick) rather than all at once, so a ping round
+        never holds up events behind a thousand sends."""
+        tick = self.settings.realtime_ping_interval / PING_SLOTS
+        slot = 0
         while True:
-            await asyncio.sleep(self.settings.realtime_ping_interval)
-            frame = '{"type":"ping","message":' + str(int(time.time())) + "}"
-            for connection in list(self.connections):
-                connection.push(frame)
+            await asyncio.sleep(tick)
+            slot = (slot + 1) % PING_SLOTS
+            due = [connection for connection in self.connections if connection.slot == slot]
+            if due:
+                frame = '{"type":"ping","message":' + str(int(time.time())) + "}"
+                for connection in due:
+                    connection.push(frame)
 
     # -- events → frames ---------------------------------------------------------------------------
 
@@ -270,7 +282,12 @@ class Hub:
                 if item is not None:
                     built.append(item)
         for item in built:
-            await self.bus.publish(item.account_id, item.streams, msgspec.json.encode(item.message))
+            try:
+                await self.bus.publish(item.account_id, item.streams, msgspec.json.encode(item.message))
+            except Exception:
+                # Redis unreachable: the event is lost for live sockets; their next resume answers reload
+                # if the log lost it too.
+                logger.exception("realtime: publishing %s failed", item.message.get("event"))
 
     def deliver(self, account_id: int, cursor: str, key: CursorKey, streams: Sequence[str], body: bytes) -> None:
         """Fan one logged event out to this process's subscribers (called in log order)."""

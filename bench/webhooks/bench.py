@@ -280,6 +280,9 @@ async def measure_throughput(
 
 
 async def _commit_event(database: Database, account_id: int, contact_id: int, seq: int) -> None:
+    # Yield once, as an HTTP request does many times between two commits: in a loop that never
+    # yields, the producer takes SQLite's one writer connection back before the worker waiting for it runs.
+    await asyncio.sleep(0)
     async with database.unit_of_work() as uow:
         uow.emit(
             Event(

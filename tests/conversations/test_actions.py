@@ -286,3 +286,19 @@ def test_delete_conversation(server: RunningServer, admin: Admin, test_database:
     assert sql(test_database, "SELECT count(*) FROM conversation_labels")[0][0] == 0
     # The display id is not handed out again.
     assert create_conversation(admin, base.source_id)["id"] == conversation["id"] + 1
+
+
+def test_update_last_seen_is_throttled_when_nothing_is_unread(admin: Admin, test_database: ThrowawayDatabase) -> None:
+    base = setup(admin)
+    conversation = create_conversation(admin, base.source_id)
+    show = admin.path(f"/conversations/{conversation['id']}")
+    post_message(admin, conversation["id"], content="hi", message_type="incoming")
+    first = admin.api.post(f"{show}/update_last_seen").json()["agent_last_seen_at"]
+    sql(test_database, "UPDATE conversations SET agent_last_seen_at = :at", at="2020-01-01 00:00:00+00:00")
+    sql(test_database, "UPDATE messages SET created_at = :at", at="2019-01-01 00:00:00+00:00")
+    # Nothing unread but the last visit is older than an hour: written.
+    assert admin.api.post(f"{show}/update_last_seen").json()["agent_last_seen_at"] >= first
+    stored = sql(test_database, "SELECT agent_last_seen_at FROM conversations")[0][0]
+    # Nothing unread and seen within the hour: left alone.
+    admin.api.post(f"{show}/update_last_seen")
+    assert sql(test_database, "SELECT agent_last_seen_at FROM conversations")[0][0] == stored

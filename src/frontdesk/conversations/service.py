@@ -441,10 +441,26 @@ async def set_custom_attributes(
     )
 
 
+async def _messages_since(uow: UnitOfWork, conversation_id: int, since: datetime | None) -> bool:
+    statement = select(messages.c.id).where(messages.c.conversation_id == conversation_id)
+    if since is not None:
+        statement = statement.where(messages.c.created_at > since)
+    return (await uow.conn.execute(statement.limit(1))).first() is not None
+
+
 async def update_last_seen(uow: UnitOfWork, account: AccountContext, conversation: Any) -> Any:
+    """Chatwoot's update_last_seen: written at once when there is something unread, otherwise at most
+    once an hour (agents flick between conversations all day)."""
     now = utc_now()
+    is_assignee = conversation.assignee_id is not None and conversation.assignee_id == account.user.id
+    seen = conversation.assignee_last_seen_at if is_assignee else conversation.agent_last_seen_at
+    if not await _messages_since(uow, conversation.id, seen):
+        hour_ago = now - timedelta(hours=1)
+        stale = [conversation.agent_last_seen_at] + ([conversation.assignee_last_seen_at] if is_assignee else [])
+        if all(value is not None and value >= hour_ago for value in stale):
+            return conversation
     values: dict[str, Any] = {"agent_last_seen_at": now}
-    if conversation.assignee_id is not None and conversation.assignee_id == account.user.id:
+    if is_assignee:
         values["assignee_last_seen_at"] = now
     # Chatwoot writes these with update_columns: no updated_at, no conversation events.
     await uow.conn.execute(update(conversations).where(conversations.c.id == conversation.id).values(**values))

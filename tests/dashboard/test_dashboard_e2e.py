@@ -101,6 +101,16 @@ def test_api_message_appears_in_the_open_conversation_within_a_second(
     # A new conversation shows up in the list without reload.
     other = make_conversation(admin, inbox["id"])
     page.locator(f'[data-conversation-id="{other["id"]}"]').wait_for(timeout=2000)
+
+    # Another agent typing shows, then goes.
+    agent = make_agent(dashboard_server, admin, name="Grace")
+    members = admin.api.post(admin.path("/inbox_members"), json={"inbox_id": inbox["id"], "user_ids": [agent.user_id]})
+    assert members.status_code == 200, members.text
+    typing = admin.path(f"/conversations/{conversation['id']}/toggle_typing_status")
+    assert agent.api.post(typing, json={"typing_status": "on"}).status_code == 200
+    page.get_by_text("Grace is typing…").wait_for(timeout=2000)
+    assert agent.api.post(typing, json={"typing_status": "off"}).status_code == 200
+    page.get_by_text("Grace is typing…").wait_for(state="detached", timeout=2000)
     assert page.evaluate("window.__noReload") is True
 
 

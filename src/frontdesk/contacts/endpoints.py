@@ -275,13 +275,7 @@ async def patch_contact(
 async def delete_contact(
     request: Request[Any, Any, Any], account: Account, uow: Uow, contact_id: FromPath[int]
 ) -> EmptyResponse:
-    await service.delete_contact(
-        uow,
-        account.account_id,
-        contact_id,
-        performer_id=account.user.id,
-        online=await _online(request, account.account_id),
-    )
+    await service.delete_contact(uow, account.account_id, contact_id, performer_id=account.user.id)
     return EmptyResponse()
 
 

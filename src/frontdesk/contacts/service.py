@@ -18,7 +18,7 @@ from frontdesk.contacts import repository
 from frontdesk.contacts.contact_inboxes import build_contact_inbox
 from frontdesk.contacts.presenters import contact_push_data
 from frontdesk.db import UnitOfWork
-from frontdesk.errors import FrontdeskError, Unprocessable, ValidationFailed, not_authorized
+from frontdesk.errors import Unprocessable, ValidationFailed, not_authorized
 from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET, get_inbox, member_inbox_ids
 from frontdesk.kit.time import iso, utc_now
@@ -297,21 +297,13 @@ async def _save(
     return row
 
 
-async def delete_contact(
-    uow: UnitOfWork,
-    account_id: int,
-    contact_id: int,
-    *,
-    performer_id: int | None = None,
-    online: Collection[int] = (),
-) -> None:
+async def delete_contact(uow: UnitOfWork, account_id: int, contact_id: int, *, performer_id: int | None = None) -> None:
     """Delete the contact with its contact inboxes, conversations, messages and labels.
 
-    A contact online on the realtime feed is not deleted (Chatwoot's 422), so an open widget is not orphaned.
+    Unlike Chatwoot, a contact online on the realtime feed is deleted too (Chatwoot answers 422 and
+    the agent retries later); its widget session simply ends.
     """
     contact = await repository.get_contact(uow, account_id, contact_id)
-    if contact.id in online:
-        raise FrontdeskError({"message": f"{(contact.name or '').capitalize()} is Online, please try again later"}, 422)
     await repository.delete_contact(uow, contact_id)
     # The row is gone once listeners run: they get Chatwoot's push data instead of an id to reload.
     contact_data = {**msgspec.to_builtins(contact_push_data(contact)), "account_id": account_id}

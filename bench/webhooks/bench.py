@@ -82,6 +82,9 @@ def _receiver_main(port_out: Any, ready: Any) -> None:
     async def stats(request: web.Request) -> web.Response:
         return web.json_response(stamps)
 
+    async def count(request: web.Request) -> web.Response:
+        return web.Response(text=str(len(stamps)))
+
     async def reset(request: web.Request) -> web.Response:
         stamps.clear()
         return web.Response(text="ok")
@@ -90,6 +93,7 @@ def _receiver_main(port_out: Any, ready: Any) -> None:
         app = web.Application()
         app.router.add_post("/hook", hook)
         app.router.add_get("/stats", stats)
+        app.router.add_get("/count", count)
         app.router.add_post("/reset", reset)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -124,12 +128,14 @@ class ReceiverProcess:
             await response.read()
 
     async def wait_for(self, session: aiohttp.ClientSession, count: int, limit: float) -> list[tuple[int, float]]:
+        """Poll the (cheap) count until ``count`` arrived or ``limit`` seconds passed, then fetch the stamps."""
         deadline = time.monotonic() + limit
-        while True:
-            stamps = await self.stamps(session)
-            if len(stamps) >= count or time.monotonic() > deadline:
-                return stamps
+        while time.monotonic() < deadline:
+            async with session.get(f"http://127.0.0.1:{self.port.value}/count") as response:
+                if int(await response.text()) >= count:
+                    break
             await asyncio.sleep(0.05)
+        return await self.stamps(session)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -227,6 +227,9 @@ def server_env(database_url: str, data_dir: Path, port: int, **extra: str) -> di
     )
     if database_url:
         env["FRONTDESK_DATABASE_URL"] = database_url
+    if os.environ.get("FRONTDESK_BENCH_SRC"):
+        # Serve another copy of the package (e.g. a tree with a proposed fix) against the same data.
+        env["PYTHONPATH"] = os.environ["FRONTDESK_BENCH_SRC"]
     env.update(extra)
     return env
 

@@ -106,10 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.lists", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--samples", type=int, default=None, help="requests per endpoint per size (default 300)")
+    parser.add_argument("--samples", type=int, default=None, help="requests per endpoint per size (default 200)")
     parser.add_argument("--fresh", action="store_true", help="generate the databases again even if present")
     args = parser.parse_args(argv)
-    samples = args.samples or (20 if args.quick else 300)
+    samples = args.samples or (20 if args.quick else 200)
     warmup = 3 if args.quick else 20
     small, large = (QUICK_SMALL, QUICK_LARGE) if args.quick else (SMALL, LARGE)
     targets: list[tuple[str, dict[str, Any]]] = []

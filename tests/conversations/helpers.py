@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,25 +115,3 @@ def counted_queries(server: RunningServer) -> Iterator[list[str]]:
             for conn, statement in seen
             if any(conn is request for request in requests) and "webhook" not in statement
         )
-
-
-def wait_for_quiet_database(test_database: ThrowawayDatabase, timeout: float = 3.0) -> None:
-    """Wait until no other session of the test database is inside a transaction.
-
-    The realtime hub builds its frames after the response, in the background; the next test's TRUNCATE
-    would otherwise deadlock with it on PostgreSQL."""
-    if test_database.kind != "postgres":
-        return
-    deadline = time.monotonic() + timeout
-    with test_database.sync_engine.connect() as conn:
-        while time.monotonic() < deadline:
-            busy = conn.execute(
-                sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
-                )
-            ).scalar_one()
-            conn.rollback()
-            if not busy:
-                return
-            time.sleep(0.02)

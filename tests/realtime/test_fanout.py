@@ -26,6 +26,9 @@ class FakeSocket:
             await asyncio.Event().wait()
         self.sent.append(message)
 
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self.sent.append({"type": "websocket.close", "code": code})
+
 
 def _hub(tmp_path: Path, **overrides: Any) -> Hub:
     settings = Settings(

@@ -6,7 +6,11 @@ import json
 import time
 from datetime import UTC, datetime
 
+import pytest
+from websockets.exceptions import ConnectionClosed
+
 from frontdesk.events.dispatcher import Event
+from frontdesk.realtime.hub import SLOW_CONSUMER
 from tests.fixtures.api import Admin, make_agent
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 from tests.realtime.cable import Cable, identifier, user_pubsub_token
@@ -97,3 +101,28 @@ def test_unsubscribe_stops_events(server: RunningServer, test_database: Throwawa
         time.sleep(0.2)
         emit_contact_event()
         assert cable.events(quiet=0.5) == []
+
+
+def test_a_dropped_socket_is_told_to_reconnect_and_closed(
+    server: RunningServer, test_database: ThrowawayDatabase, admin: Admin
+) -> None:
+    """What a socket that fell too far behind gets (the fan-out unit tests show when it happens)."""
+    token = user_pubsub_token(test_database, admin.user_id)
+    with Cable(server) as cable:
+        assert cable.subscribe(identifier(token, admin.account_id, admin.user_id))["type"] == "confirm_subscription"
+
+        async def drop() -> None:
+            for connection in list(server.app.state.realtime.connections):
+                connection.drop(SLOW_CONSUMER, 1013)
+
+        server.run(drop)
+        assert cable.next() == {"type": "disconnect", "reason": "slow_consumer", "reconnect": True}
+        with pytest.raises(ConnectionClosed) as closed:
+            cable.next()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+    time.sleep(0.2)
+    assert server.run(lambda: _count(server)) == 0
+
+
+async def _count(server: RunningServer) -> int:
+    return len(server.app.state.realtime.connections)

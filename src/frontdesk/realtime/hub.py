@@ -125,7 +125,7 @@ class Connection:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.socket.send({"type": "websocket.send", "text": frame}), timeout=1.0)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.socket.send({"type": "websocket.close", "code": code}), timeout=1.0)
+            await asyncio.wait_for(self.socket.close(code=code), timeout=1.0)
         self.done.set()
 
 
@@ -156,9 +156,6 @@ class Subscription:
 
     def frame(self, message: str) -> str:
         return self.prefix + message + "}"
-
-    def sent(self, key: CursorKey) -> bool:
-        return key in self.recent_keys
 
     def record(self, key: CursorKey) -> None:
         if self.last is None or key > self.last:

@@ -234,3 +234,45 @@ def test_a_stuck_key_does_not_hold_up_the_others_and_order_holds_per_key(
     assert [
         item.json["changed_attributes"][0]["step"]["current_value"] for item in received if item.json["id"] == stuck_id
     ] == list(range(1, 11))
+
+
+def test_api_inbox_secret_reset_keeps_the_old_secret_signing(owner: Admin, receiver: Receiver) -> None:
+    """The service behind an API inbox's reset_secret: the previous secret signs beside the new one."""
+    from frontdesk.webhooks.service import reset_inbox_secret
+    from tests.fixtures.api import make_api_inbox, make_conversation
+
+    inbox = make_api_inbox(owner, webhook_url=receiver.url("/inbox-rotate"))
+    server = owner_server(owner)
+
+    def secret() -> str:
+        return server.run(lambda: _channel_secret(server, inbox["id"]))
+
+    old = secret()
+
+    async def reset() -> None:
+        async with server.database.unit_of_work() as uow:
+            await reset_inbox_secret(uow, owner.account_id, inbox["id"], grace_hours=1)
+
+    server.run(reset)
+    new = secret()
+    assert new != old
+    make_conversation(owner, inbox["id"])
+    [received] = receiver.wait_for(1)
+    assert chatwoot_signature_ok(received, new)
+    assert chatwoot_signature_ok(received, old)
+    assert standard_signature_ok(received, old)
+
+
+async def _channel_secret(server: RunningServer, inbox_id: int) -> str:
+    import sqlalchemy as sa
+
+    from frontdesk.models import channel_api, inboxes
+
+    async with server.database.unit_of_work(write=False) as uow:
+        query = (
+            sa.select(channel_api.c.secret)
+            .select_from(inboxes.join(channel_api, channel_api.c.id == inboxes.c.channel_id))
+            .where(inboxes.c.id == inbox_id)
+        )
+        value: str = (await uow.conn.execute(query)).scalar_one()
+        return value

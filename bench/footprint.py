@@ -154,17 +154,20 @@ async def hello_load(base_url: str, concurrency: int, duration: float, limit: in
         return await run_load(one, concurrency=concurrency, duration=duration, max_requests=limit)
 
 
-def startup_seconds(kind: str, starts: int) -> tuple[float, float]:
-    """Median start-up of frontdesk serve (fresh data directory each time) and of the hello app."""
-    ours, theirs = [], []
-    for _ in range(starts):
-        server, _data, _url = start_frontdesk_fresh(kind)
+def start_both(kind: str, starts: int) -> tuple[list[float], list[float], Server, Path, str, Server]:
+    """Start frontdesk serve (a fresh data directory each time) and the hello app ``starts`` times each;
+    the start-up times, and the last of each left running for the memory figures."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    for attempt in range(starts):
+        server, data_dir, url = start_frontdesk_fresh(kind)
         ours.append(server.startup_seconds)
-        server.stop()
         hello = start_hello()
         theirs.append(hello.startup_seconds)
-        hello.stop()
-    return statistics.median(ours), statistics.median(theirs)
+        if attempt < starts - 1:
+            server.stop()
+            hello.stop()
+    return ours, theirs, server, data_dir, url, hello
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -181,17 +184,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     starts = args.starts or (1 if args.quick else 5)
     conversations = 20 if args.quick else 200
 
-    ours_start, hello_start = startup_seconds(args.db, starts)
+    ours, theirs, server, data_dir, url, hello = start_both(args.db, starts)
+    ours_start, hello_start = statistics.median(ours), statistics.median(theirs)
     emit(BENCHMARK, args.db, "start-up: frontdesk serve to /health", ours_start, "s", starts=starts, target="<2s")
     emit(BENCHMARK, args.db, "start-up baseline: uvicorn hello", hello_start, "s")
     emit(BENCHMARK, args.db, "start-up ratio frontdesk/hello", ratio(ours_start, hello_start), "x")
 
-    server, data_dir, url = start_frontdesk_fresh(args.db)
     try:
         created = create_admin(data_dir, url)
         asyncio.run(seed_through_api(server.base_url, created["account_id"], created["access_token"], conversations))
         time.sleep(1.0)
         idle = rss_mb(server.proc.pid)
+        hello_idle = rss_mb(hello.proc.pid)
         record = {
             "account_id": created["account_id"],
             "access_token": created["access_token"],
@@ -202,17 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 message_load(server.base_url, record, concurrency=args.concurrency, duration=duration, limit=limit)
             )
         loaded = max(sampler.peak, peak_rss_mb(server.proc.pid))
-    finally:
         server.stop()
-
-    hello = start_hello()
-    try:
-        time.sleep(1.0)
-        hello_idle = rss_mb(hello.proc.pid)
         with RssSampler(hello.proc.pid) as sampler:
             hello_result = asyncio.run(hello_load(hello.base_url, args.concurrency, duration, limit))
         hello_loaded = max(sampler.peak, peak_rss_mb(hello.proc.pid))
     finally:
+        server.stop()
         hello.stop()
 
     emit(BENCHMARK, args.db, "RSS idle: frontdesk serve", idle, "MiB", target="<120MB")

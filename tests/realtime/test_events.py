@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.conversations.helpers import add_member, create_conversation, post_message, setup
-from tests.fixtures.api import Admin, make_agent
+from tests.fixtures.api import Admin, make_admin, make_agent
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 from tests.realtime.cable import Cable, contact_inbox_pubsub_token, identifier, user_pubsub_token
 
@@ -243,3 +243,14 @@ def test_typing_reaches_everyone_but_the_typer(
         assert typing["account_id"] == admin.account_id
         assert contact_cable.event("conversation.typing_on")["data"]["user"]["id"] == member.user_id
         assert [m for m in typer_cable.events(quiet=0.5) if m["event"].startswith("conversation.typing")] == []
+
+
+def test_another_account_gets_nothing(server: RunningServer, test_database: ThrowawayDatabase, admin: Admin) -> None:
+    other = make_admin(server, account_name="Other")
+    ready = setup(admin)
+    conversation = create_conversation(admin, ready.source_id)
+    with _agent_cable(server, test_database, other.account_id, other.user_id) as cable:
+        post_message(admin, conversation["id"], content="Account one only")
+        response = admin.api.post(admin.path("/contacts"), json={"name": "Account one contact"})
+        assert response.status_code == 200, response.text
+        assert cable.events(quiet=0.7) == []

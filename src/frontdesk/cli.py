@@ -31,6 +31,8 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         log_level=settings.log_level,
         proxy_headers=True,
         access_log=False,
+        # ActionCable frames are small JSON; compressing each one once per socket costs more than it saves.
+        ws_per_message_deflate=False,
     )
     return 0
 

@@ -12,6 +12,7 @@ from litestar.params import FromPath
 
 from frontdesk.agents.presenters import present_agent
 from frontdesk.auth.dependencies import Account, AccountContext, Uow
+from frontdesk.config import Settings
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import ValidationFailed
 from frontdesk.inboxes import service
@@ -28,6 +29,7 @@ from frontdesk.inboxes.schemas import (
 )
 from frontdesk.kit.body import BodySpec, body, convert, read_raw_body, unwrap
 from frontdesk.kit.schema import EmptyResponse
+from frontdesk.webhooks.service import reset_inbox_secret
 
 T = TypeVar("T", bound=msgspec.Struct)
 
@@ -50,6 +52,11 @@ def inbox_body(struct: type[T]) -> Provide:
 
     provide_payload.body_spec = BodySpec(struct, "inbox")  # type: ignore[attr-defined]
     return Provide(provide_payload)
+
+
+def _allow_private_webhooks(request: Request[Any, Any, Any]) -> bool:
+    settings: Settings = request.app.state.settings
+    return settings.webhook_allow_private_network
 
 
 def _base_url(request: Request[Any, Any, Any]) -> str:
@@ -95,7 +102,9 @@ async def create_inbox(
     request: Request[Any, Any, Any], account: Account, uow: Uow, payload: NamedDependency[InboxCreate]
 ) -> InboxPayload:
     account.require_administrator()
-    row = await service.create_inbox(uow, account.account_id, payload)
+    row = await service.create_inbox(
+        uow, account.account_id, payload, allow_private_webhooks=_allow_private_webhooks(request)
+    )
     return await _present(request, uow, account, row.id)
 
 
@@ -113,7 +122,9 @@ async def update_inbox(
     payload: NamedDependency[InboxUpdate],
 ) -> InboxPayload:
     account.require_administrator()
-    await service.update_inbox(uow, account.account_id, inbox_id, payload)
+    await service.update_inbox(
+        uow, account.account_id, inbox_id, payload, allow_private_webhooks=_allow_private_webhooks(request)
+    )
     return await _present(request, uow, account, inbox_id)
 
 
@@ -134,7 +145,8 @@ async def reset_secret(
     request: Request[Any, Any, Any], account: Account, uow: Uow, inbox_id: FromPath[int]
 ) -> InboxPayload:
     account.require_administrator()
-    await service.reset_secret(uow, account.account_id, inbox_id)
+    settings: Settings = request.app.state.settings
+    await reset_inbox_secret(uow, account.account_id, inbox_id, grace_hours=settings.webhook_secret_grace_hours)
     return await _present(request, uow, account, inbox_id)
 
 

@@ -38,6 +38,7 @@ from frontdesk.models import (
     messages,
     users,
 )
+from frontdesk.webhooks.service import validate_webhook_url
 
 CHANNEL_TYPES = {"api": CHANNEL_API, "web_widget": CHANNEL_WEB_WIDGET}
 CHANNEL_TABLES = {CHANNEL_API: channel_api, CHANNEL_WEB_WIDGET: channel_web_widgets}
@@ -240,6 +241,14 @@ def format_csat_config(config: dict[str, Any]) -> dict[str, Any]:
     return formatted
 
 
+async def _check_webhook_target(channel_values: dict[str, Any], *, allow_private: bool) -> None:
+    """An API inbox's webhook URL is refused when it points at a private or reserved address (SSRF)."""
+    if channel_values.get("webhook_url"):
+        channel_values["webhook_url"] = await validate_webhook_url(
+            channel_values["webhook_url"], allow_private=allow_private, field="channel.webhook_url"
+        )
+
+
 def _channel_values(channel_type: str, params: ChannelParams, *, creating: bool) -> dict[str, Any]:
     editable = _API_EDITABLE if channel_type == CHANNEL_API else _WIDGET_EDITABLE
     values = _set_fields(params, editable)
@@ -301,10 +310,13 @@ def _channel_type_of(params: ChannelParams) -> str:
 # --- writing ---------------------------------------------------------------------------------------
 
 
-async def create_inbox(uow: UnitOfWork, account_id: int, payload: InboxCreate) -> Any:
+async def create_inbox(
+    uow: UnitOfWork, account_id: int, payload: InboxCreate, *, allow_private_webhooks: bool = False
+) -> Any:
     channel_type = _channel_type_of(payload.channel)
     values = _inbox_values(payload, creating=True)
     channel_values = _channel_values(channel_type, payload.channel, creating=True)
+    await _check_webhook_target(channel_values, allow_private=allow_private_webhooks)
     now = utc_now()
     table = CHANNEL_TABLES[channel_type]
     channel_values.update(account_id=account_id, hmac_token=secure_token(24), created_at=now, updated_at=now)
@@ -341,7 +353,9 @@ def _change(key: str, previous: Any, current: Any) -> dict[str, Any]:
     return {key: {"previous_value": previous, "current_value": current}}
 
 
-async def update_inbox(uow: UnitOfWork, account_id: int, inbox_id: int, payload: InboxUpdate) -> Any:
+async def update_inbox(
+    uow: UnitOfWork, account_id: int, inbox_id: int, payload: InboxUpdate, *, allow_private_webhooks: bool = False
+) -> Any:
     """Change the inbox's fields and its channel's editable attributes; ``inbox.updated`` lists what changed."""
     row = await get_inbox(uow, account_id, inbox_id)
     values = _inbox_values(payload, creating=False)
@@ -352,6 +366,7 @@ async def update_inbox(uow: UnitOfWork, account_id: int, inbox_id: int, payload:
     channel: Any = None
     if payload.channel is not None and table is not None:
         channel_values = _channel_values(row.channel_type, payload.channel, creating=False)
+        await _check_webhook_target(channel_values, allow_private=allow_private_webhooks)
         channel = (await uow.conn.execute(select(table).where(table.c.id == row.channel_id))).first()
     now = utc_now()
     changes: list[dict[str, Any]] = []
@@ -379,19 +394,6 @@ async def update_inbox(uow: UnitOfWork, account_id: int, inbox_id: int, payload:
             )
         )
     return await get_inbox(uow, account_id, inbox_id)
-
-
-async def reset_secret(uow: UnitOfWork, account_id: int, inbox_id: int) -> Any:
-    """A new webhook signing secret for an API inbox (404 for other channel types)."""
-    row = await get_inbox(uow, account_id, inbox_id)
-    if row.channel_type != CHANNEL_API:
-        raise NotFound()
-    await uow.conn.execute(
-        update(channel_api)
-        .where(channel_api.c.id == row.channel_id)
-        .values(secret=secure_token(24), updated_at=utc_now())
-    )
-    return row
 
 
 async def delete_inbox(uow: UnitOfWork, account_id: int, inbox_id: int) -> None:

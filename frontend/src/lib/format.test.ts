@@ -19,6 +19,8 @@ describe('format', () => {
   it('initials and previews', () => {
     expect(initials('Ada Lovelace')).toBe('AL')
     expect(initials('')).toBe('?')
+    expect(initials('Contact 14')).toBe('C')
+    expect(initials('42')).toBe('?')
     expect(preview('a\n  b', 80)).toBe('a b')
     expect(preview('x'.repeat(100), 10)).toHaveLength(10)
   })

@@ -17,8 +17,10 @@ export function clockTime(unixSeconds: number): string {
 }
 
 export function initials(name: string | null | undefined): string {
-  const parts = (name || '?').trim().split(/\s+/).filter(Boolean)
-  return ((parts[0]?.[0] ?? '?') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase()
+  // Letters only: "Contact 14" is "C", "Ada Lovelace" is "AL".
+  const parts = (name || '').trim().split(/\s+/).filter((part) => /^\p{L}/u.test(part))
+  if (!parts.length) return '?'
+  return (parts[0][0] + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase()
 }
 
 export function preview(content: string | null | undefined, length = 80): string {

@@ -91,6 +91,9 @@ def test_resume_on_another_server_and_reload_past_the_window(
         cable.events(quiet=0.5)
         cursor = [f["message"]["cursor"] for f in cable.frames if isinstance(f.get("message"), dict)][-1]
     missed = [post_message(admin, conversation["id"], content=f"missed {n}")["id"] for n in range(2)]
+    # Frames are broadcast after the response: let them be logged before the socket comes back, or they
+    # would reach it live instead of through the resume.
+    time.sleep(1.0)
     # The socket comes back on the other server.
     with Cable(b) as cable:
         assert cable.subscribe(ident)["type"] == "confirm_subscription"

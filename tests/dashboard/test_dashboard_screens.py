@@ -124,3 +124,25 @@ def test_phone_layout_shows_one_pane_at_a_time(
         row.wait_for()
     finally:
         context.close()
+
+
+def test_older_messages_load_on_scroll(page: Any, dashboard_server: RunningServer, owner: tuple[Admin, str]) -> None:
+    from tests.dashboard.test_dashboard_e2e import incoming, open_conversation
+    from tests.fixtures.api import make_api_inbox, make_conversation
+
+    admin, email = owner
+    inbox = make_api_inbox(admin)
+    conversation = make_conversation(admin, inbox["id"])
+    for n in range(1, 31):
+        incoming(admin, conversation["id"], f"Line {n:02d}")
+    sign_in(page, dashboard_server, email)
+    open_conversation(page, dashboard_server, conversation["id"])
+    page.locator(".message", has_text="Line 30").wait_for()
+    # The latest 20 first.
+    assert page.locator(".message").count() == 20
+    assert page.locator(".message", has_text="Line 01").count() == 0
+    page.locator(".messages").evaluate("el => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')) }")
+    page.locator(".message", has_text="Line 01").wait_for()
+    assert page.locator(".message").count() == 30
+    texts = page.locator(".message .content").all_inner_texts()
+    assert texts == [f"Line {n:02d}" for n in range(1, 31)]

@@ -14,6 +14,8 @@ import msgspec
 
 from frontdesk.agents.presenters import AgentPayload, present_agent
 from frontdesk.auth.dependencies import AccountContext
+from frontdesk.contacts.presenters import present_contact
+from frontdesk.contacts.schemas import ContactPayload
 from frontdesk.conversations import repository
 from frontdesk.db import UnitOfWork
 from frontdesk.inboxes.repository import CHANNEL_API
@@ -26,6 +28,8 @@ from frontdesk.messages.presenters import (
     SenderRows,
     message_push_data,
 )
+from frontdesk.teams.presenters import present_team
+from frontdesk.teams.schemas import TeamPayload
 
 STATUS_NAMES = {0: "open", 1: "resolved", 2: "pending", 3: "snoozed"}
 STATUSES = {value: key for key, value in STATUS_NAMES.items()}
@@ -33,40 +37,12 @@ PRIORITY_NAMES = {0: "low", 1: "medium", 2: "high", 3: "urgent"}
 PRIORITIES = {value: key for key, value in PRIORITY_NAMES.items()}
 
 
-class ContactPartial(msgspec.Struct, kw_only=True):
-    """Chatwoot's ``api/v1/models/_contact`` without contact inboxes: a conversation's ``meta.sender``."""
-
-    additional_attributes: dict[str, Any]
-    availability_status: str
-    email: str | None
-    id: int
-    name: str
-    phone_number: str | None
-    blocked: bool
-    identifier: str | None
-    thumbnail: str
-    custom_attributes: dict[str, Any]
-    last_activity_at: int | msgspec.UnsetType = msgspec.UNSET
-    created_at: int | msgspec.UnsetType = msgspec.UNSET
-
-
-class TeamPartial(msgspec.Struct):
-    """Chatwoot's ``api/v1/models/_team``."""
-
-    id: int
-    name: str
-    description: str | None
-    allow_auto_assign: bool
-    account_id: int
-    is_member: bool
-
-
 class ConversationMeta(msgspec.Struct, kw_only=True):
-    sender: ContactPartial
+    sender: ContactPayload
     channel: str
     assignee: AgentPayload | msgspec.UnsetType = msgspec.UNSET
     assignee_type: str | msgspec.UnsetType = msgspec.UNSET
-    team: TeamPartial | msgspec.UnsetType = msgspec.UNSET
+    team: TeamPayload | msgspec.UnsetType = msgspec.UNSET
     hmac_verified: bool | None
 
 
@@ -97,34 +73,6 @@ class ConversationPayload(msgspec.Struct, kw_only=True):
     priority: str | None
     waiting_since: int
     sla_policy_id: int | None = None
-
-
-def present_contact_partial(row: Any) -> ContactPartial:
-    return ContactPartial(
-        additional_attributes=row.additional_attributes or {},
-        availability_status="offline",
-        email=row.email,
-        id=row.id,
-        name=row.name,
-        phone_number=row.phone_number,
-        blocked=row.blocked,
-        identifier=row.identifier,
-        thumbnail=row.avatar_url or "",
-        custom_attributes=row.custom_attributes or {},
-        last_activity_at=unix(row.last_activity_at) if row.last_activity_at is not None else msgspec.UNSET,
-        created_at=unix(row.created_at) if row.created_at is not None else msgspec.UNSET,
-    )
-
-
-def present_team(row: Any) -> TeamPartial:
-    return TeamPartial(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        allow_auto_assign=row.allow_auto_assign,
-        account_id=row.account_id,
-        is_member=bool(row.is_member),
-    )
 
 
 def is_muted(row: Any) -> bool:
@@ -201,11 +149,11 @@ async def present_conversations(
         assignee = users.get(row.assignee_id) if row.assignee_id is not None else None
         team = teams.get(row.team_id) if row.team_id is not None else None
         meta = ConversationMeta(
-            sender=present_contact_partial(contacts[row.contact_id]),
+            sender=present_contact(contacts[row.contact_id]),
             channel=row.channel_type,
             assignee=present_agent(assignee, account.account_id) if assignee is not None else msgspec.UNSET,
             assignee_type="User" if assignee is not None else msgspec.UNSET,
-            team=present_team(team) if team is not None else msgspec.UNSET,
+            team=present_team(team, bool(team.is_member)) if team is not None else msgspec.UNSET,
             hmac_verified=row.contact_inbox_hmac_verified,
         )
         payloads.append(

@@ -183,7 +183,9 @@ async def message_load(
         return await run_load(one, concurrency=concurrency, duration=duration, max_requests=limit)
 
 
-def run_app(db: BenchDatabase, record: dict[str, Any], concurrency: int, duration: float, limit: int) -> Any:
+def run_app(
+    db: BenchDatabase, record: dict[str, Any], concurrency: int, duration: float, limit: int, *, webhook: bool = True
+) -> Any:
     data_dir = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
     with frontdesk(
         db.url,
@@ -192,11 +194,11 @@ def run_app(db: BenchDatabase, record: dict[str, Any], concurrency: int, duratio
         FRONTDESK_EMBEDDED_WORKER="0",
         FRONTDESK_WEBHOOK_ALLOW_PRIVATE_NETWORK="1",
     ) as server:
-        webhook = asyncio.run(add_webhook(server.base_url, record))
+        added = asyncio.run(add_webhook(server.base_url, record)) if webhook else False
         result = asyncio.run(
             message_load(server.base_url, record, concurrency=concurrency, duration=duration, limit=limit)
         )
-    return result, webhook
+    return result, added
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=None, help="seconds per measure (default 10, quick 1.5)")
     parser.add_argument("--requests", type=int, default=None, help="at most this many per measure")
+    parser.add_argument(
+        "--no-webhook", action="store_true", help="no account webhook: what the create costs without the outbox"
+    )
     parser.add_argument("--rounds", type=int, default=None, help="alternate baseline/app this many times (best kept)")
     args = parser.parse_args(argv)
     duration = args.duration or (1.5 if args.quick else 10.0)
@@ -220,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     webhook = False
     for _ in range(rounds):
         baselines.append(run_baseline(db, record, args.concurrency, duration, limit))
-        result, added = run_app(db, record, args.concurrency, duration, limit)
+        result, added = run_app(db, record, args.concurrency, duration, limit, webhook=not args.no_webhook)
         webhook = webhook or added
         apps.append(result)
     base = max(baselines, key=lambda r: r.rps)

@@ -90,7 +90,7 @@ async def create_message(
     created = await service.create_message(
         uow, account, conversation, payload, flood_limit=settings.message_flood_limit
     )
-    return present_message(created.row, conversation.display_id, created.senders, created.echo_id)
+    return present_message(created.row, created.conversation_display_id, created.senders, created.echo_id)
 
 
 @delete("/{message_id:int}", status_code=200, summary="Delete a message", operation_id="delete-a-message")

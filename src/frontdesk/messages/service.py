@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from frontdesk.auth.dependencies import AccountContext
 from frontdesk.conversations import repository as conversation_repository
@@ -63,6 +64,9 @@ class CreatedMessage:
     row: Any
     echo_id: str | None
     senders: SenderRows
+    # The display id of the message's conversation: a repeated incoming source_id answers the first
+    # message, which may live in another conversation of the inbox.
+    conversation_display_id: int
 
 
 def _invalid(
@@ -114,6 +118,11 @@ async def create_message(
     message_type = MESSAGE_TYPES[message_type_name]
     if message_type == INCOMING and conversation.channel_type != CHANNEL_API:
         raise Unprocessable("Incoming messages are only allowed in Api inboxes")
+    if message_type == INCOMING and params.source_id:
+        # A retried delivery of the same external message: answer the first one, write nothing.
+        existing = await _incoming_by_source_id(uow, account, conversation.inbox_id, params.source_id)
+        if existing is not None:
+            return existing
     content_type_name = params.content_type or "text"
     if content_type_name not in CONTENT_TYPES:
         raise _invalid(
@@ -163,30 +172,40 @@ async def create_message(
     else:
         # Chatwoot's MessageBuilder: anything not outgoing is written in the contact's name.
         sender_type, sender_id = SENDER_CONTACT, conversation.contact_id
-    row = (
-        await uow.conn.execute(
-            insert(messages)
-            .values(
-                account_id=conversation.account_id,
-                inbox_id=conversation.inbox_id,
-                conversation_id=conversation.id,
-                message_type=message_type,
-                content=params.content,
-                content_type=CONTENT_TYPES[content_type_name],
-                content_attributes=content_attributes,
-                private=params.private,
-                status=MESSAGE_STATUSES["sent"],
-                source_id=params.source_id,
-                sender_type=sender_type,
-                sender_id=sender_id,
-                external_source_ids={},
-                additional_attributes=additional_attributes,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(*messages.c)
+    insert_message = (
+        insert(messages)
+        .values(
+            account_id=conversation.account_id,
+            inbox_id=conversation.inbox_id,
+            conversation_id=conversation.id,
+            message_type=message_type,
+            content=params.content,
+            content_type=CONTENT_TYPES[content_type_name],
+            content_attributes=content_attributes,
+            private=params.private,
+            status=MESSAGE_STATUSES["sent"],
+            source_id=params.source_id,
+            sender_type=sender_type,
+            sender_id=sender_id,
+            external_source_ids={},
+            additional_attributes=additional_attributes,
+            created_at=now,
+            updated_at=now,
         )
-    ).one()
+        .returning(*messages.c)
+    )
+    if message_type == INCOMING and params.source_id:
+        try:
+            async with uow.conn.begin_nested():
+                row = (await uow.conn.execute(insert_message)).one()
+        except IntegrityError:
+            # A concurrent request stored the same source_id first (uq_messages_inbox_id_source_id_incoming).
+            existing = await _incoming_by_source_id(uow, account, conversation.inbox_id, params.source_id)
+            if existing is None:
+                raise
+            return existing
+    else:
+        row = (await uow.conn.execute(insert_message)).one()
 
     human_response = (
         message_type == OUTGOING
@@ -242,7 +261,30 @@ async def create_message(
         )
     else:
         senders = SenderRows(contacts={sender_id: sender_contact})
-    return CreatedMessage(row=row, echo_id=echo_id, senders=senders)
+    return CreatedMessage(row=row, echo_id=echo_id, senders=senders, conversation_display_id=conversation.display_id)
+
+
+async def _incoming_by_source_id(
+    uow: UnitOfWork, account: AccountContext, inbox_id: int, source_id: str
+) -> CreatedMessage | None:
+    found = (
+        await uow.conn.execute(
+            select(messages, conversations.c.display_id.label("conversation_display_id"))
+            .join(conversations, conversations.c.id == messages.c.conversation_id)
+            .where(
+                messages.c.inbox_id == inbox_id,
+                messages.c.message_type == INCOMING,
+                messages.c.source_id == source_id,
+            )
+            .limit(1)
+        )
+    ).first()
+    if found is None:
+        return None
+    senders = await load_senders(uow, account.account_id, [found])
+    return CreatedMessage(
+        row=found, echo_id=None, senders=senders, conversation_display_id=found.conversation_display_id
+    )
 
 
 async def list_messages(

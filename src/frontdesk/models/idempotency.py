@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table, UniqueConstraint, and_
+from sqlalchemy import Column, Index, Integer, LargeBinary, String, Table, UniqueConstraint
 
 from frontdesk.models.base import JSONType, UTCDateTime, metadata
-from frontdesk.models.messages import messages
 
 # One row per (caller + method + path, key). A request claims its key by inserting the row "in_progress"
 # (the unique constraint decides who runs); the answer is stored on the row when the request is done.
@@ -32,15 +31,4 @@ idempotency_keys = Table(
     UniqueConstraint("scope_hash", "idempotency_key"),
     Index("ix_idempotency_keys_expires_at", "expires_at"),
     sqlite_autoincrement=True,
-)
-
-# An incoming message's source_id is unique in its inbox (a second delivery of the same external message
-# is the first one, not a copy). Declared here beside its migration (0003); it belongs to ``messages``.
-incoming_source_id_index = Index(
-    "uq_messages_inbox_id_source_id_incoming",
-    messages.c.inbox_id,
-    messages.c.source_id,
-    unique=True,
-    sqlite_where=and_(messages.c.message_type == 0, messages.c.source_id.is_not(None)),
-    postgresql_where=and_(messages.c.message_type == 0, messages.c.source_id.is_not(None)),
 )

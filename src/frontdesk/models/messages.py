@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, func
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, func, text
 
 from frontdesk.models.base import JSONType, UTCDateTime, metadata
 
@@ -35,5 +35,15 @@ messages = Table(
     Index("ix_messages_conversation_id_created_at", "conversation_id", "created_at"),
     Index("ix_messages_account_id_created_at", "account_id", "created_at"),
     Index("ix_messages_inbox_id_source_id", "inbox_id", "source_id"),
+    # An incoming message's source_id is unique in its inbox: a second delivery of the same external
+    # message is the first one, not a copy (migration 0003).
+    Index(
+        "uq_messages_inbox_id_source_id_incoming",
+        "inbox_id",
+        "source_id",
+        unique=True,
+        sqlite_where=text("message_type = 0 AND source_id IS NOT NULL"),
+        postgresql_where=text("message_type = 0 AND source_id IS NOT NULL"),
+    ),
     sqlite_autoincrement=True,
 )

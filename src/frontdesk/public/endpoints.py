@@ -225,7 +225,7 @@ async def create_message(
 ) -> PublicMessage:
     _, contact, conversation = await _conversation(uow, inbox_identifier, contact_identifier, conversation_id)
     created = await service.create_message(uow, contact, conversation, payload, flood_limit=_flood_limit(request))
-    return presenters.present_message(created.row, conversation.display_id, created.senders)
+    return presenters.present_message(created.row, created.conversation_display_id, created.senders)
 
 
 @get(CONVERSATION + "/messages", summary="List messages", operation_id="list-all-conversation-messages")

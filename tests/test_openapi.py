@@ -52,6 +52,9 @@ def test_write_operations_document_their_bodies_and_errors(document: dict[str, A
         "$ref": "#/components/schemas/ValidationError"
     }
     assert document["components"]["securitySchemes"]["userApiKey"]["name"] == "api_access_token"
+    header = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+    assert header and header[0]["in"] == "header"
+    assert set(operation["responses"]) >= {"200", "401", "404", "409", "422", "429"}
 
 
 def test_answers_conform_to_the_document(admin: Admin, document: dict[str, Any]) -> None:

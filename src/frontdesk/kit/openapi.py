@@ -46,6 +46,23 @@ def _error_response(description: str, *schemas: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _document_idempotency(operation: dict[str, Any]) -> None:
+    parameters = operation.setdefault("parameters", [])
+    if any(parameter.get("name") == "Idempotency-Key" for parameter in parameters):
+        return
+    parameters.append(
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "A retry with the same key and body answers the first response (Idempotent-Replayed: true) "
+            "and writes nothing; the same key with another body is a 422. Kept at least 24 h.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        }
+    )
+    operation["responses"]["409"] = _error_response("The first request with this key is still running", "Error")
+
+
 def _document_errors(document: dict[str, Any]) -> None:
     """Replace Litestar's generic 400 with the error bodies Frontdesk really answers."""
     for path, item in document.get("paths", {}).items():
@@ -59,9 +76,15 @@ def _document_errors(document: dict[str, Any]) -> None:
                 responses["422"] = _error_response(
                     "Invalid input; the body names the field", "ValidationError", "Error"
                 )
+            if path.startswith(("/api/", "/public/")):
+                responses["429"] = _error_response("Rate limited; Retry-After says when to try again", "Error")
+                if method in ("post", "put", "patch"):
+                    _document_idempotency(operation)
             if path.startswith("/api/"):
                 responses["401"] = _error_response("Missing or invalid access token, or not allowed", "Error")
                 responses["404"] = _error_response("Not found in this account", "Error")
+            elif path.startswith("/public/"):
+                responses["404"] = _error_response("Not found for this inbox and contact", "Error")
 
 
 def build_openapi(app: Litestar) -> dict[str, Any]:

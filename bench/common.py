@@ -222,8 +222,11 @@ def server_env(database_url: str, data_dir: Path, port: int, **extra: str) -> di
         FRONTDESK_HOST="127.0.0.1",
         FRONTDESK_SECRET_KEY=SECRET_KEY,
         FRONTDESK_LOG_LEVEL="warning",
-        # The benchmarks measure the API, not the per-conversation flood guard.
+        # The benchmarks measure the API, not the per-conversation flood guard…
         FRONTDESK_MESSAGE_FLOOD_LIMIT="100000000",
+        # …nor the per-token / per-IP request limits (Chatwoot's 3 000 a minute): the limiter still runs.
+        FRONTDESK_RATE_LIMIT_PER_TOKEN="100000000",
+        FRONTDESK_RATE_LIMIT_PER_IP="100000000",
     )
     if database_url:
         env["FRONTDESK_DATABASE_URL"] = database_url

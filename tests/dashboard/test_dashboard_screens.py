@@ -146,3 +146,39 @@ def test_older_messages_load_on_scroll(page: Any, dashboard_server: RunningServe
     assert page.locator(".message").count() == 30
     texts = page.locator(".message .content").all_inner_texts()
     assert texts == [f"Line {n:02d}" for n in range(1, 31)]
+
+
+def test_labels_snooze_and_list_filters(page: Any, dashboard_server: RunningServer, owner: tuple[Admin, str]) -> None:
+    from tests.dashboard.test_dashboard_e2e import incoming, open_conversation
+    from tests.fixtures.api import make_api_inbox, make_conversation
+
+    admin, email = owner
+    assert admin.api.post(admin.path("/labels"), json={"title": "vip"}).status_code == 200
+    inbox = make_api_inbox(admin)
+    tagged = make_conversation(admin, inbox["id"])
+    plain = make_conversation(admin, inbox["id"])
+    incoming(admin, tagged["id"], "Tag me")
+    incoming(admin, plain["id"], "Leave me")
+    sign_in(page, dashboard_server, email)
+    open_conversation(page, dashboard_server, tagged["id"])
+
+    page.get_by_label("Add a label").select_option("vip")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.get_by_role("button", name="Remove label vip").wait_for()
+    labels = admin.api.get(admin.path(f"/conversations/{tagged['id']}/labels")).json()["payload"]
+    assert labels == ["vip"]
+
+    page.get_by_label("Label", exact=True).select_option("vip")
+    page.locator(f'[data-conversation-id="{plain["id"]}"]').wait_for(state="detached")
+    assert page.locator(f'[data-conversation-id="{tagged["id"]}"]').is_visible()
+    assert page.get_by_role("tab", name="All").inner_text().split()[-1] == "1"
+
+    page.get_by_label("Snooze").select_option("hour")
+    page.locator(".status[data-status=snoozed]").wait_for()
+    shown = admin.api.get(admin.path(f"/conversations/{tagged['id']}")).json()
+    assert shown["status"] == "snoozed"
+    assert shown["snoozed_until"] is not None
+    # Snoozed leaves the open list; the status filter brings it back.
+    page.locator(f'[data-conversation-id="{tagged["id"]}"]').wait_for(state="detached")
+    page.get_by_label("Status").select_option("snoozed")
+    page.locator(f'[data-conversation-id="{tagged["id"]}"]').wait_for()

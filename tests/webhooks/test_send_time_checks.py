@@ -37,6 +37,20 @@ def _insert_webhook(database: ThrowawayDatabase, account_id: int, url: str, subs
         )
 
 
+def _api_inbox_pointing_at(owner: Admin, database: ThrowawayDatabase, url: str) -> dict[str, Any]:
+    """An API inbox whose webhook URL is written straight to the table, as if its name resolved to a
+    public address when saved and to ``url``'s private one now (DNS rebinding)."""
+    inbox = make_api_inbox(owner)
+    with database.sync_engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE channel_api SET webhook_url = :u WHERE id = (SELECT channel_id FROM inboxes WHERE id = :i)"
+            ),
+            {"u": url, "i": inbox["id"]},
+        )
+    return inbox
+
+
 def _wait_dead(database: ThrowawayDatabase, count: int = 1, timeout: float = 15) -> list[Any]:
     deadline = time.monotonic() + timeout
     while True:
@@ -70,7 +84,13 @@ def test_api_inbox_webhook_to_a_private_address_is_refused_at_send_time(
     strict_server: RunningServer, test_database: ThrowawayDatabase
 ) -> None:
     owner: Admin = make_admin(strict_server)
-    inbox = make_api_inbox(owner, webhook_url="http://169.254.169.254/latest/meta-data")
+    refused = owner.api.post(
+        owner.path("/inboxes"),
+        json={"name": "Metadata", "channel": {"type": "api", "webhook_url": "http://169.254.169.254/latest/meta-data"}},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["attributes"] == ["channel.webhook_url"]
+    inbox = _api_inbox_pointing_at(owner, test_database, "http://169.254.169.254/latest/meta-data")
     make_conversation(owner, inbox["id"])
     [row] = _wait_dead(test_database)
     assert row.target_kind == "api_inbox"
@@ -81,7 +101,7 @@ def test_a_dead_api_inbox_delivery_leaves_the_outgoing_message_failed(
     strict_server: RunningServer, test_database: ThrowawayDatabase
 ) -> None:
     owner = make_admin(strict_server)
-    inbox = make_api_inbox(owner, webhook_url="http://10.0.0.7/hook")
+    inbox = _api_inbox_pointing_at(owner, test_database, "http://10.0.0.7/hook")
     conversation = make_conversation(owner, inbox["id"])
     response = owner.api.post(
         owner.path(f"/conversations/{conversation['id']}/messages"),

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from frontdesk.models import contacts
-from tests.contacts.helpers import CONTACT_KEYS, captured_events, count_rows, create
+from tests.contacts.helpers import CONTACT_KEYS, count_rows, create
 from tests.fixtures.api import Admin, make_admin, make_agent, make_api_inbox
+from tests.fixtures.observe import captured_events
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import time
 
-from tests.contacts.helpers import CONTACT_KEYS, captured_events, count_rows
+from tests.contacts.helpers import CONTACT_KEYS, count_rows
 from tests.fixtures.api import Admin, make_admin, make_api_inbox
+from tests.fixtures.observe import captured_events
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
 INBOX_RECORD_KEYS = [

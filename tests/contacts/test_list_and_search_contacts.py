@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.contacts.helpers import CONTACT_KEYS, counted_queries, create
+from tests.contacts.helpers import CONTACT_KEYS, create
 from tests.fixtures.api import Admin, make_admin, make_api_inbox
+from tests.fixtures.observe import counted_queries
 from tests.fixtures.server import RunningServer
 
 

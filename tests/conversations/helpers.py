@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from frontdesk.events.dispatcher import Event
 from tests.fixtures.api import Admin, Agent, make_agent, make_api_inbox, make_contact
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
@@ -73,45 +70,3 @@ def sql(test_database: ThrowawayDatabase, statement: str, **params: Any) -> list
     with test_database.sync_engine.begin() as conn:
         result = conn.execute(sa.text(statement), params)
         return list(result) if result.returns_rows else []
-
-
-@contextmanager
-def captured_events(server: RunningServer) -> Iterator[list[Event]]:
-    """Events published after commit while the block runs."""
-    seen: list[Event] = []
-
-    async def listener(events: list[Event]) -> None:
-        seen.extend(events)
-
-    listeners = server.database.dispatcher.after_commit_listeners
-    listeners.append(listener)
-    try:
-        yield seen
-    finally:
-        listeners.remove(listener)
-
-
-@contextmanager
-def counted_queries(server: RunningServer) -> Iterator[list[str]]:
-    """The statements of the requests made while the block runs: those on connections that looked up an
-    access token (so the realtime hub's and the webhook worker's background queries do not count)."""
-    seen: list[tuple[Any, str]] = []
-    own: list[str] = []
-
-    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append((conn, statement))
-
-    engines = {server.database.write_engine.sync_engine, server.database.read_engine.sync_engine}
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield own
-    finally:
-        for engine in engines:
-            sa.event.remove(engine, "before_cursor_execute", before)
-        requests = [conn for conn, statement in seen if "access_tokens" in statement]
-        own.extend(
-            statement
-            for conn, statement in seen
-            if any(conn is request for request in requests) and "webhook" not in statement
-        )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from tests.conversations.helpers import agent_in, captured_events, create_conversation, post_message, setup, sql
+from tests.conversations.helpers import agent_in, create_conversation, post_message, setup, sql
 from tests.fixtures.api import Admin, make_admin
+from tests.fixtures.observe import captured_events
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
 

@@ -6,8 +6,9 @@ import concurrent.futures
 
 import httpx
 
-from tests.conversations.helpers import agent_in, captured_events, create_conversation, setup, sql
+from tests.conversations.helpers import agent_in, create_conversation, setup, sql
 from tests.fixtures.api import Admin, make_admin, make_api_inbox, make_contact
+from tests.fixtures.observe import captured_events
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
 

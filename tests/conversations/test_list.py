@@ -7,7 +7,6 @@ from typing import Any
 from tests.conversations.helpers import (
     Setup,
     agent_in,
-    counted_queries,
     create_conversation,
     new_source_id,
     post_message,
@@ -15,6 +14,7 @@ from tests.conversations.helpers import (
     sql,
 )
 from tests.fixtures.api import Admin, make_admin, make_api_inbox
+from tests.fixtures.observe import counted_queries
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
 

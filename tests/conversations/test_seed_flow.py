@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 import uuid
 
-from tests.conversations.helpers import captured_events, sql
+from tests.conversations.helpers import sql
 from tests.fixtures.api import Admin, make_api_inbox
+from tests.fixtures.observe import captured_events
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
 CONVERSATION_KEYS = [

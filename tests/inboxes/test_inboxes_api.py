@@ -24,6 +24,7 @@ from frontdesk.models import (
     messages,
 )
 from tests.fixtures.api import Admin, Api, make_admin, make_agent, make_api_inbox
+from tests.fixtures.observe import counted_queries
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
 TOKEN = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{24}$")
@@ -600,25 +601,7 @@ def test_delete_website_inbox_removes_its_channel(admin: Admin, test_database: T
     assert left == []
 
 
-@pytest.fixture
-def queries(server: RunningServer) -> Iterator[list[str]]:
-    """The SQL statements the server runs while the test runs."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    engines = {server.database.read_engine.sync_engine, server.database.write_engine.sync_engine}
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            sa.event.remove(engine, "before_cursor_execute", record)
-
-
-def test_listing_costs_the_same_queries_for_few_or_many_inboxes(admin: Admin, queries: list[str]) -> None:
+def test_listing_costs_the_same_queries_for_few_or_many_inboxes(server: RunningServer, admin: Admin) -> None:
     def create(count: int) -> None:
         for index in range(count):
             make_api_inbox(admin, name=f"api {index}")
@@ -628,10 +611,9 @@ def test_listing_costs_the_same_queries_for_few_or_many_inboxes(admin: Admin, qu
             )
 
     create(1)
-    queries.clear()
-    assert len(admin.api.get(admin.path("/inboxes")).json()["payload"]) == 2
-    few = len(queries)
+    with counted_queries(server) as few:
+        assert len(admin.api.get(admin.path("/inboxes")).json()["payload"]) == 2
     create(5)
-    queries.clear()
-    assert len(admin.api.get(admin.path("/inboxes")).json()["payload"]) == 12
-    assert len(queries) == few
+    with counted_queries(server) as many:
+        assert len(admin.api.get(admin.path("/inboxes")).json()["payload"]) == 12
+    assert few and len(many) == len(few)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conversations.helpers import counted_queries, create_conversation, post_message, setup
+from tests.conversations.helpers import create_conversation, post_message, setup
 from tests.fixtures.api import Admin
+from tests.fixtures.observe import counted_queries
 from tests.fixtures.server import RunningServer
 
 

@@ -9,13 +9,13 @@ import pytest
 
 from tests.conversations.helpers import (
     agent_in,
-    captured_events,
     create_conversation,
     post_message,
     setup,
     sql,
 )
 from tests.fixtures.api import Admin, make_admin, make_contact
+from tests.fixtures.observe import captured_events
 from tests.fixtures.server import RunningServer, ThrowawayDatabase, serve
 
 

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from frontdesk.conversations.events import emit_conversation_event
 from frontdesk.conversations.presenters import label_list
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import NotFound, ValidationFailed
 from frontdesk.kit.time import utc_now
+from frontdesk.kit.unique import ensure_free, write_unique
 from frontdesk.models import contact_labels, conversation_labels, conversations, labels
 
 DEFAULT_COLOR = "#1f93ff"
@@ -61,10 +61,10 @@ async def create_label(uow: UnitOfWork, account_id: int, fields: dict[str, Any])
     values = _validated({"title": None, **fields})
     values.setdefault("color", DEFAULT_COLOR)
     values.setdefault("show_on_sidebar", True)
-    await _ensure_title_free(uow, account_id, values["title"], None)
+    await ensure_free(uow, labels, "title", values["title"], account_id, None)
     now = utc_now()
     statement = insert(labels).values(account_id=account_id, created_at=now, updated_at=now, **values)
-    label_id = await _write(uow, statement.returning(labels.c.id))
+    label_id = await write_unique(uow, statement.returning(labels.c.id), "title")
     return await get_label(uow, account_id, label_id)
 
 
@@ -75,11 +75,9 @@ async def update_label(uow: UnitOfWork, current: Any, fields: dict[str, Any]) ->
     if not values:
         return current
     if "title" in values:
-        await _ensure_title_free(uow, account_id, values["title"], label_id)
-    await _write(
-        uow,
-        update(labels).where(labels.c.id == label_id).values(updated_at=utc_now(), **values).returning(labels.c.id),
-    )
+        await ensure_free(uow, labels, "title", values["title"], account_id, label_id)
+    statement = update(labels).where(labels.c.id == label_id).values(updated_at=utc_now(), **values)
+    await write_unique(uow, statement.returning(labels.c.id), "title")
     if "title" in values and values["title"] != current.title:
         await _rename_tags(uow, account_id, current.title, values["title"])
     return await get_label(uow, account_id, label_id)
@@ -126,28 +124,6 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     if messages:
         raise ValidationFailed(", ".join(messages), attributes)
     return values
-
-
-def _title_taken() -> ValidationFailed:
-    return ValidationFailed("Title has already been taken", ["title"])
-
-
-async def _ensure_title_free(uow: UnitOfWork, account_id: int, title: str, label_id: int | None) -> None:
-    query = select(labels.c.id).where(labels.c.account_id == account_id, labels.c.title == title)
-    if label_id is not None:
-        query = query.where(labels.c.id != label_id)
-    if await uow.conn.scalar(query.limit(1)) is not None:
-        raise _title_taken()
-
-
-async def _write(uow: UnitOfWork, statement: Any) -> int:
-    """Run an insert/update of a label in a savepoint, so a concurrent duplicate title is a 422."""
-    try:
-        async with uow.conn.begin_nested():
-            label_id: int = (await uow.conn.execute(statement)).scalar_one()
-    except IntegrityError:
-        raise _title_taken() from None
-    return label_id
 
 
 async def _tagged_conversations(uow: UnitOfWork, account_id: int, title: str) -> Sequence[Any]:

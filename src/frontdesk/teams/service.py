@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from frontdesk.agents.service import agents_query, list_agents
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import NotFound, Unauthorized, ValidationFailed
 from frontdesk.kit.time import utc_now
+from frontdesk.kit.unique import ensure_free, write_unique
 from frontdesk.models import account_users, conversations, team_members, teams, users
 
 MAX_NAME_LENGTH = 255
@@ -48,11 +48,10 @@ async def teams_of_user(uow: UnitOfWork, user_id: int, team_ids: Iterable[int]) 
 async def create_team(uow: UnitOfWork, account_id: int, fields: dict[str, Any]) -> Any:
     values = _validated({"name": None, **fields})
     values.setdefault("allow_auto_assign", True)
-    await _ensure_name_free(uow, account_id, values["name"], None)
+    await ensure_free(uow, teams, "name", values["name"], account_id, None)
     now = utc_now()
-    team_id = await _write(
-        uow, insert(teams).values(account_id=account_id, created_at=now, updated_at=now, **values).returning(teams.c.id)
-    )
+    statement = insert(teams).values(account_id=account_id, created_at=now, updated_at=now, **values)
+    team_id = await write_unique(uow, statement.returning(teams.c.id), "name")
     return await get_team(uow, account_id, team_id)
 
 
@@ -63,9 +62,9 @@ async def update_team(uow: UnitOfWork, current: Any, fields: dict[str, Any]) -> 
     if not values:
         return current
     if "name" in values:
-        await _ensure_name_free(uow, account_id, values["name"], team_id)
+        await ensure_free(uow, teams, "name", values["name"], account_id, team_id)
     statement = update(teams).where(teams.c.id == team_id).values(updated_at=utc_now(), **values)
-    await _write(uow, statement.returning(teams.c.id))
+    await write_unique(uow, statement.returning(teams.c.id), "name")
     return await get_team(uow, account_id, team_id)
 
 
@@ -107,28 +106,6 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     if messages:
         raise ValidationFailed(", ".join(messages), attributes)
     return values
-
-
-def _name_taken() -> ValidationFailed:
-    return ValidationFailed("Name has already been taken", ["name"])
-
-
-async def _ensure_name_free(uow: UnitOfWork, account_id: int, name: str, team_id: int | None) -> None:
-    query = select(teams.c.id).where(teams.c.account_id == account_id, teams.c.name == name)
-    if team_id is not None:
-        query = query.where(teams.c.id != team_id)
-    if await uow.conn.scalar(query.limit(1)) is not None:
-        raise _name_taken()
-
-
-async def _write(uow: UnitOfWork, statement: Any) -> int:
-    """Run an insert/update of a team in a savepoint, so a concurrent duplicate name is a 422."""
-    try:
-        async with uow.conn.begin_nested():
-            team_id: int = (await uow.conn.execute(statement)).scalar_one()
-    except IntegrityError:
-        raise _name_taken() from None
-    return team_id
 
 
 # Members ---------------------------------------------------------------------------------------------

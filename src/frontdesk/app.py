@@ -74,7 +74,10 @@ def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Respons
     # PostgreSQL itself says "out of range" (SQLSTATE 22003).
     if "out of int32 range" in str(exc.orig) or "out of range" in str(exc.orig):
         return _out_of_range(request, exc)
-    if isinstance(exc, DataError):
+    # SQLSTATE class 22 is "data exception": the input's fault (e.g. a NUL character in a text parameter,
+    # 22021, which asyncpg reports as a generic error rather than a DataError).
+    sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+    if isinstance(exc, DataError) or sqlstate.startswith("22"):
         logger.info("data error answered 422: %s", exc.orig)
         return Response({"error": "A value is malformed or out of range"}, status_code=422)
     return _unexpected_error(request, exc)

@@ -60,3 +60,23 @@ def test_hostile_input_never_answers_500(admin: Admin) -> None:
     assert shown["custom_attributes"] == {}
     assert shown["status"] == "open"
     assert shown["labels"] == []
+
+
+def test_nul_characters_in_list_filters_never_answer_500(admin: Admin) -> None:
+    """PostgreSQL refuses NUL in text parameters (SQLSTATE 22021): a filter holding one is the input's
+    fault (422); SQLite simply matches nothing. Either way no 500 and no rows."""
+    base = setup(admin)
+    create_conversation(admin, base.source_id)
+    checks = [
+        ("/contacts", {"labels": "a\x00b"}),
+        ("/contacts", {"labels[]": ["\x00"]}),
+        ("/conversations", {"labels[]": ["a\x00b"]}),
+        ("/conversations", {"q": "a\x00b"}),
+    ]
+    for suffix, params in checks:
+        response = admin.api.get(admin.path(suffix), params=params)
+        assert response.status_code in (200, 422), (suffix, params, response.status_code, response.text[:200])
+        if response.status_code == 200:
+            body = response.json()
+            rows = body["payload"] if "payload" in body else body["data"]["payload"]
+            assert rows == [], (suffix, params)

@@ -130,17 +130,18 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self.closed:
             return
+        rows = None
         try:
             if self.events:
-                await self.database.dispatcher.before_commit(self)
+                rows = await self.database.dispatcher.before_commit(self)
             await self.conn.commit()
         except BaseException:
             await self.rollback()
             raise
         self.closed = True
         await self.conn.close()
-        if self.events:
-            await self.database.dispatcher.after_commit(self.events)
+        if rows is not None:
+            await self.database.dispatcher.after_commit(self.events, rows.detached())
 
     async def rollback(self) -> None:
         if self.closed:

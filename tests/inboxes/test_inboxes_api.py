@@ -24,7 +24,7 @@ from frontdesk.models import (
     messages,
 )
 from tests.fixtures.api import Admin, Api, make_admin, make_agent, make_api_inbox
-from tests.fixtures.observe import counted_queries
+from tests.fixtures.observe import captured_events, counted_queries
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 
 TOKEN = re.compile(r"^[1-9A-HJ-NP-Za-km-z]{24}$")
@@ -80,17 +80,8 @@ WIDGET_AGENT_KEYS = [k for k in WIDGET_ADMIN_KEYS if k != "hmac_token"]
 @pytest.fixture
 def events(server: RunningServer) -> Iterator[list[Event]]:
     """The events committed while the test runs."""
-    seen: list[Event] = []
-
-    async def capture(batch: list[Event]) -> None:
-        seen.extend(batch)
-
-    listeners = server.database.dispatcher.after_commit_listeners
-    listeners.append(capture)
-    try:
+    with captured_events(server) as seen:
         yield seen
-    finally:
-        listeners.remove(capture)
 
 
 def _check_common_defaults(inbox: dict[str, Any]) -> None:

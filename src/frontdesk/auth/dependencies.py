@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from litestar import Request
@@ -11,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy import select
 
-from frontdesk.auth.tokens import find_user_by_token
+from frontdesk.auth.tokens import find_user_and_membership, find_user_by_token
 from frontdesk.db import Database, UnitOfWork
 from frontdesk.errors import NotSignedIn, Unauthorized, not_authorized
 from frontdesk.kit.tokens import TokenVault
@@ -24,6 +25,10 @@ ROLES = {"agent": ROLE_AGENT, "administrator": ROLE_ADMINISTRATOR}
 ROLE_NAMES = {value: key for key, value in ROLES.items()}
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_USER_KEY = "frontdesk.current_user"
+_ACCOUNT_KEY = "frontdesk.account"
+# Ids are int4 on PostgreSQL: a larger account id names no account.
+MAX_ACCOUNT_ID = 2_147_483_647
 
 
 async def provide_uow(request: Request[Any, Any, State]) -> UnitOfWork:
@@ -33,11 +38,26 @@ async def provide_uow(request: Request[Any, Any, State]) -> UnitOfWork:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """The user's place in one account: their account_users row and the account's name and status."""
+
+    account_id: int
+    role: int
+    availability: int
+    auto_offline: bool
+    account_name: str
+    account_status: int
+
+
+@dataclass(frozen=True)
 class CurrentUser:
     id: int
     name: str
     email: str
     row: Any
+    # Token requests on an account path learn the membership in the same statement as the user:
+    # ``(account_id, membership or None)``; ``None`` when it was not looked up.
+    preloaded_membership: tuple[int, Membership | None] | None = None
 
 
 def token_from_headers(request: Request[Any, Any, Any]) -> str | None:
@@ -50,7 +70,39 @@ def token_from_headers(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
+def _path_account_id(request: Request[Any, Any, Any]) -> int | None:
+    value = request.path_params.get("account_id")
+    return value if isinstance(value, int) and 0 < value <= MAX_ACCOUNT_ID else None
+
+
+def _membership(account_id: int, row: Any) -> Membership | None:
+    if row is None or row.membership_id is None:
+        return None
+    return Membership(
+        account_id=account_id,
+        role=row.membership_role,
+        availability=row.membership_availability,
+        auto_offline=row.membership_auto_offline,
+        account_name=row.account_name,
+        account_status=row.account_status,
+    )
+
+
+def _request_state(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    state: dict[str, Any] = request.scope.setdefault("state", {})
+    return state
+
+
 async def provide_current_user(request: Request[Any, Any, State], uow: NamedDependency[UnitOfWork]) -> CurrentUser:
+    """The request's user (resolved once per request: :func:`authenticate` may have done it already)."""
+    state = _request_state(request)
+    known: CurrentUser | None = state.get(_USER_KEY)
+    if known is None:
+        known = state[_USER_KEY] = await _resolve_current_user(request, uow)
+    return known
+
+
+async def _resolve_current_user(request: Request[Any, Any, State], uow: UnitOfWork) -> CurrentUser:
     token = token_from_headers(request)
     if not token:
         session_user = await _user_from_session(request, uow)
@@ -58,10 +110,17 @@ async def provide_current_user(request: Request[Any, Any, State], uow: NamedDepe
             return session_user
         raise NotSignedIn()
     vault: TokenVault = request.app.state.vault
-    row = await find_user_by_token(uow, vault, token)
+    account_id = _path_account_id(request)
+    if account_id is None:
+        row = await find_user_by_token(uow, vault, token)
+        preloaded = None
+    else:
+        # The hot path: user and membership in one statement.
+        row = await find_user_and_membership(uow, vault, token, account_id)
+        preloaded = (account_id, _membership(account_id, row))
     if row is None:
         raise Unauthorized("Invalid Access Token")
-    return CurrentUser(id=row.id, name=row.name, email=row.email, row=row)
+    return CurrentUser(id=row.id, name=row.name, email=row.email, row=row, preloaded_membership=preloaded)
 
 
 async def _user_from_session(request: Request[Any, Any, State], uow: UnitOfWork) -> CurrentUser | None:
@@ -75,13 +134,13 @@ async def _user_from_session(request: Request[Any, Any, State], uow: UnitOfWork)
 
 @dataclass(frozen=True)
 class AccountContext:
-    """The account a request works in, and who works: the user and their role there."""
+    """The account a request works in, and who works: the user and their membership there."""
 
     account_id: int
-    account: Any
     user: CurrentUser
     role: int
-    account_user: Any
+    # None for the Client API's stand-in actor (a contact acting on its own conversations).
+    membership: Membership | None = None
 
     @property
     def is_administrator(self) -> bool:
@@ -91,23 +150,78 @@ class AccountContext:
         if not self.is_administrator:
             raise not_authorized()
 
+    def acting_user_row(self) -> Any | None:
+        """The user as an agent of this account (the users columns plus ``role``, ``availability`` and
+        ``auto_offline`` of the membership), from what authentication already read; None without it."""
+        if self.membership is None or self.user.row is None:
+            return None
+        values = dict(self.user.row._mapping)
+        values.update(
+            role=self.membership.role,
+            availability=self.membership.availability,
+            auto_offline=self.membership.auto_offline,
+        )
+        return SimpleNamespace(**values)
 
-async def provide_account(
-    account_id: FromPath[int], current_user: NamedDependency[CurrentUser], uow: NamedDependency[UnitOfWork]
-) -> AccountContext:
+
+async def find_membership(uow: UnitOfWork, account_id: int, user_id: int) -> Membership | None:
     row = (
         await uow.conn.execute(
-            select(accounts, account_users.c.role, account_users.c.id.label("account_user_id"))
-            .join(account_users, account_users.c.account_id == accounts.c.id)
-            .where(accounts.c.id == account_id, account_users.c.user_id == current_user.id)
+            select(
+                account_users.c.id.label("membership_id"),
+                account_users.c.role.label("membership_role"),
+                account_users.c.availability.label("membership_availability"),
+                account_users.c.auto_offline.label("membership_auto_offline"),
+                accounts.c.name.label("account_name"),
+                accounts.c.status.label("account_status"),
+            )
+            .join(accounts, accounts.c.id == account_users.c.account_id)
+            .where(account_users.c.account_id == account_id, account_users.c.user_id == user_id)
         )
     ).first()
+    return _membership(account_id, row)
+
+
+async def provide_account(
+    request: Request[Any, Any, State],
+    account_id: FromPath[int],
+    current_user: NamedDependency[CurrentUser],
+    uow: NamedDependency[UnitOfWork],
+) -> AccountContext:
+    """The request's account and the user's role there (resolved once per request)."""
+    state = _request_state(request)
+    known: AccountContext | None = state.get(_ACCOUNT_KEY)
+    if known is None or known.account_id != account_id:
+        known = state[_ACCOUNT_KEY] = await _resolve_account(account_id, current_user, uow)
+    return known
+
+
+async def authenticate(request: Request[Any, Any, State]) -> None:
+    """Resolve the user (and account) the request's handler asks for now, before anything else: a body
+    provider calls this so that a request without valid credentials answers 401, not a body error."""
+    parameters = request.route_handler.parsed_fn_signature.parameters
+    if "account" not in parameters and "current_user" not in parameters:
+        return
+    uow = await provide_uow(request)
+    user = await provide_current_user(request, uow)
+    if "account" in parameters:
+        await provide_account(request, request.path_params["account_id"], user, uow)
+
+
+async def _resolve_account(account_id: int, current_user: CurrentUser, uow: UnitOfWork) -> AccountContext:
+    preloaded = current_user.preloaded_membership
+    if preloaded is not None and preloaded[0] == account_id:
+        membership = preloaded[1]
+    elif 0 < account_id <= MAX_ACCOUNT_ID:
+        membership = await find_membership(uow, account_id, current_user.id)
+    else:
+        membership = None
     # A missing account and someone else's answer alike, so account ids cannot be probed.
-    if row is None:
+    if membership is None:
         raise Unauthorized("You are not authorized to access this account")
-    if row.status != 0:
+    if membership.account_status != 0:
         raise Unauthorized("Account is suspended")
-    return AccountContext(account_id=account_id, account=row, user=current_user, role=row.role, account_user=row)
+    return AccountContext(account_id=account_id, user=current_user, role=membership.role, membership=membership)
 
 
 # Handler parameter types: Litestar injects these by name (``uow``, ``account``, ``current_user``);

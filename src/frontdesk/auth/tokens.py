@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import and_, delete, insert, select
 
 from frontdesk.db import UnitOfWork
 from frontdesk.kit.time import utc_now
 from frontdesk.kit.tokens import TokenVault, secure_token
-from frontdesk.models import access_tokens, users
+from frontdesk.models import access_tokens, account_users, accounts, users
 
 
 async def issue_access_token(uow: UnitOfWork, vault: TokenVault, owner_type: str, owner_id: int) -> str:
@@ -48,6 +48,32 @@ async def find_user_by_token(uow: UnitOfWork, vault: TokenVault, token: str) -> 
     result = await uow.conn.execute(
         select(users)
         .join(access_tokens, access_tokens.c.owner_id == users.c.id)
+        .where(access_tokens.c.token_digest == vault.digest(token), access_tokens.c.owner_type == "User")
+    )
+    return result.first()
+
+
+async def find_user_and_membership(uow: UnitOfWork, vault: TokenVault, token: str, account_id: int) -> Any | None:
+    """:func:`find_user_by_token` and the user's membership of ``account_id`` in one statement.
+
+    The row carries the users columns plus ``membership_*`` and ``account_*`` columns, which are
+    NULL when the user does not belong to the account (the token is still valid)."""
+    membership = account_users.join(accounts, accounts.c.id == account_users.c.account_id)
+    result = await uow.conn.execute(
+        select(
+            users,
+            account_users.c.id.label("membership_id"),
+            account_users.c.role.label("membership_role"),
+            account_users.c.availability.label("membership_availability"),
+            account_users.c.auto_offline.label("membership_auto_offline"),
+            accounts.c.name.label("account_name"),
+            accounts.c.status.label("account_status"),
+        )
+        .select_from(
+            access_tokens.join(users, access_tokens.c.owner_id == users.c.id).outerjoin(
+                membership, and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id)
+            )
+        )
         .where(access_tokens.c.token_digest == vault.digest(token), access_tokens.c.owner_type == "User")
     )
     return result.first()

@@ -341,21 +341,30 @@ async def contacts_by_id(uow: UnitOfWork, contact_ids: Iterable[int]) -> dict[in
     return {row.id: row for row in await uow.conn.execute(select(contacts).where(contacts.c.id.in_(ids)))}
 
 
-async def account_users_by_id(uow: UnitOfWork, account_id: int, user_ids: Iterable[int]) -> dict[int, Any]:
-    """Users with their role and availability in the account (what the agent partial and push data show)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    result = await uow.conn.execute(
+def account_users_select(account_id: int, user_ids: Sequence[int], *, include_departed: bool = False) -> Select[Any]:
+    """Users with their role and availability in the account (what the agent partial and push data show);
+    with ``include_departed``, users no longer in the account too, their role and availability NULL."""
+    return (
         select(
             *[column for column in users.c if column.name != "availability"],
             account_users.c.role,
             account_users.c.availability,
             account_users.c.auto_offline,
         )
-        .join(account_users, and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id))
-        .where(users.c.id.in_(ids))
+        .join(
+            account_users,
+            and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id),
+            isouter=include_departed,
+        )
+        .where(users.c.id.in_(user_ids))
     )
+
+
+async def account_users_by_id(uow: UnitOfWork, account_id: int, user_ids: Iterable[int]) -> dict[int, Any]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    result = await uow.conn.execute(account_users_select(account_id, ids))
     return {row.id: row for row in result}
 
 

@@ -3,7 +3,8 @@
 Services raise events on their unit of work (``uow.emit``); the dispatcher hands them to
 listeners at two moments: *in transaction* (just before commit, for work that must commit with
 the change, such as webhook outbox rows) and *after commit* (for pushes that must never announce
-work that was rolled back, such as realtime frames). Listeners are registered in one visible list,
+work that was rolled back, such as realtime frames). Both get the commit's :class:`RowCache`, so a
+row that several payloads show is read once. Listeners are registered in one visible list,
 ``frontdesk.events.registry``.
 """
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from frontdesk.db import UnitOfWork
+    from frontdesk.events.rows import RowCache
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +41,8 @@ class Event:
         return self.name.replace(".", "_")
 
 
-InTransactionListener = Callable[["UnitOfWork", list[Event]], Awaitable[None]]
-AfterCommitListener = Callable[[list[Event]], Awaitable[None]]
+InTransactionListener = Callable[["UnitOfWork", list[Event], "RowCache"], Awaitable[None]]
+AfterCommitListener = Callable[[list[Event], "RowCache"], Awaitable[None]]
 
 
 class Dispatcher:
@@ -54,15 +56,21 @@ class Dispatcher:
     def on_commit(self, listener: AfterCommitListener) -> None:
         self.after_commit_listeners.append(listener)
 
-    async def before_commit(self, uow: UnitOfWork) -> None:
+    async def before_commit(self, uow: UnitOfWork) -> RowCache:
+        """Run the in-transaction listeners; the rows they read are the state that commits."""
+        from frontdesk.events.rows import RowCache
+
+        rows = RowCache(uow.conn)
         # A failing in-transaction listener fails the whole unit of work: nothing half-written.
         for listener in self.in_transaction:
-            await listener(uow, uow.events)
+            await listener(uow, uow.events, rows)
+        return rows
 
-    async def after_commit(self, events: list[Event]) -> None:
+    async def after_commit(self, events: list[Event], rows: RowCache) -> None:
+        """``rows``: what the in-transaction listeners read, detached from the (closed) connection."""
         # The change is committed; a failing push must not turn a success into an error.
         for listener in self.after_commit_listeners:
             try:
-                await listener(events)
+                await listener(events, rows)
             except Exception:
                 logger.exception("after-commit listener %r failed", listener)

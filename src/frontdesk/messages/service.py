@@ -91,7 +91,7 @@ def _content_attributes(value: dict[str, Any] | str | None) -> dict[str, Any]:
     if isinstance(value, str) and value.strip():
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
         return parsed if isinstance(parsed, dict) else {}
     return {}
@@ -256,8 +256,11 @@ async def create_message(
     emit_changes(uow, conversation, changes, account.user.id)
 
     if sender_type == SENDER_USER:
+        acting = account.acting_user_row()
         senders = SenderRows(
-            users=await conversation_repository.account_users_by_id(uow, account.account_id, [sender_id])
+            users={sender_id: acting}
+            if acting is not None
+            else await conversation_repository.account_users_by_id(uow, account.account_id, [sender_id])
         )
     else:
         senders = SenderRows(contacts={sender_id: sender_contact})

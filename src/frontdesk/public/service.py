@@ -204,7 +204,7 @@ def check_identity(inbox: Any, identifier: str | None, given_hash: str | None) -
 def contact_actor(account_id: int, contact: Any) -> AccountContext:
     """The contact as the actor the conversation and message services expect (it may see the inbox)."""
     user = CurrentUser(id=_CONTACT_ACTOR_ID, name=contact.name, email=contact.email or "", row=None)
-    return AccountContext(account_id=account_id, account=None, user=user, role=ROLE_ADMINISTRATOR, account_user=None)
+    return AccountContext(account_id=account_id, user=user, role=ROLE_ADMINISTRATOR)
 
 
 @contextmanager

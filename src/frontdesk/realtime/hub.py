@@ -24,6 +24,7 @@ from frontdesk.agents.presenters import AVAILABILITY_NAMES
 from frontdesk.config import Settings
 from frontdesk.db import Database
 from frontdesk.events.dispatcher import Event
+from frontdesk.events.rows import RowCache
 from frontdesk.models import account_users, contact_inboxes, contacts, users
 from frontdesk.realtime import payloads
 from frontdesk.realtime.bus import Bus, CursorKey, MemoryBus, RedisBus, parse_cursor, with_cursor
@@ -199,7 +200,7 @@ class Hub:
         self.connections: set[Connection] = set()
         self.opened = 0
         self.streams: dict[str, set[Subscription]] = {}
-        self.events: asyncio.Queue[list[Event]] = asyncio.Queue()
+        self.events: asyncio.Queue[tuple[list[Event], RowCache]] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._workers: list[asyncio.Task[None]] = []
         self.started = False
@@ -249,30 +250,36 @@ class Hub:
 
     # -- events → frames ---------------------------------------------------------------------------
 
-    async def after_commit(self, events: list[Event]) -> None:
+    async def after_commit(self, events: list[Event], rows: RowCache) -> None:
         """The dispatcher's after-commit listener: queue, never block the request."""
         if not self.started:
             return
         wanted = [event for event in events if payloads.handles(event)]
         if wanted:
-            self.events.put_nowait(wanted)
+            self.events.put_nowait((wanted, rows))
 
     async def _broadcast_events(self) -> None:
         while True:
-            batch = await self.events.get()
+            batch, rows = await self.events.get()
+            # Later commits' rows over earlier ones: the frames show the newest committed state.
+            rows = RowCache(None, dict(rows.entries))
             while not self.events.empty() and len(batch) < 100:
-                batch.extend(self.events.get_nowait())
+                more, more_rows = self.events.get_nowait()
+                batch.extend(more)
+                rows.merge(more_rows)
             try:
-                await self.broadcast(batch)
+                await self.broadcast(batch, rows)
             except Exception:
                 logger.exception("realtime: broadcasting %d events failed", len(batch))
 
-    async def broadcast(self, events: Sequence[Event]) -> None:
+    async def broadcast(self, events: Sequence[Event], known: RowCache | None = None) -> None:
+        """Build and publish the frames of ``events``; ``known`` holds rows already read for them."""
         built: list[payloads.Broadcast] = []
         async with self.database.unit_of_work(write=False) as uow:
+            rows = known.attached(uow.conn) if known is not None else RowCache(uow.conn)
             for event in events:
                 try:
-                    item = await payloads.build_broadcast(uow, event)
+                    item = await payloads.build_broadcast(rows, event)
                 except Exception:
                     logger.exception("realtime: building %s failed", event.name)
                     continue

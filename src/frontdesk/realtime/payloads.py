@@ -1,6 +1,7 @@
 """Chatwoot's ActionCableListener: which streams an event goes to, and the ``{"event","data"}`` it carries.
 
-Payloads are read fresh when the event is broadcast (as ActionCableBroadcastJob re-reads conversations):
+Payloads show the committed state: rows come from the commit's RowCache (what the webhook payloads
+read just before the commit), and anything it lacks is read when the event is broadcast.
 ``Message#push_event_data`` from ``frontdesk.messages.presenters`` and ``Conversation#push_event_data``
 (``Conversation#webhook_data`` without ``account``) from ``frontdesk.webhooks.payloads``.
 
@@ -16,19 +17,18 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.agents.presenters import user_push_data
 from frontdesk.auth.dependencies import ROLE_ADMINISTRATOR
 from frontdesk.contacts.presenters import contact_push_data
-from frontdesk.conversations import repository as conversation_repository
-from frontdesk.db import UnitOfWork
 from frontdesk.events.dispatcher import Event
+from frontdesk.events.rows import RowCache
 from frontdesk.kit.time import unix
-from frontdesk.messages.enums import ACTIVITY
-from frontdesk.messages.presenters import ContactInboxRef, MessageConversationData, message_push_data
-from frontdesk.messages.service import load_senders
+from frontdesk.messages.enums import ACTIVITY, SENDER_CONTACT, SENDER_USER
+from frontdesk.messages.presenters import ContactInboxRef, MessageConversationData, SenderRows, message_push_data
 from frontdesk.models import account_users, contact_inboxes, contacts, conversations, inbox_members, messages, users
-from frontdesk.webhooks.payloads import conversation_webhook_data
+from frontdesk.webhooks.payloads import agent, conversation_webhook_data, unread_count
 
 MESSAGE_EVENTS = frozenset({"message.created", "message.updated", "first.reply.created"})
 # Conversation events and whether the contact's own token gets them too.
@@ -62,55 +62,73 @@ class Broadcast:
     message: dict[str, Any]
 
 
-async def user_tokens(uow: UnitOfWork, account_id: int, inbox_id: int) -> dict[int, str]:
+async def user_tokens(rows: RowCache, account_id: int, inbox_id: int) -> dict[int, str]:
     """Chatwoot's ``user_tokens``: the inbox's members and every administrator of the account, by user id."""
-    members = select(inbox_members.c.user_id).where(inbox_members.c.inbox_id == inbox_id)
-    result = await uow.conn.execute(
-        select(users.c.id, users.c.pubsub_token)
-        .join(account_users, and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id))
-        .where(or_(account_users.c.role == ROLE_ADMINISTRATOR, users.c.id.in_(members)))
-    )
-    return {row.id: row.pubsub_token for row in result}
+
+    async def load(conn: AsyncConnection) -> dict[int, str]:
+        members = select(inbox_members.c.user_id).where(inbox_members.c.inbox_id == inbox_id)
+        result = await conn.execute(
+            select(users.c.id, users.c.pubsub_token)
+            .join(account_users, and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id))
+            .where(or_(account_users.c.role == ROLE_ADMINISTRATOR, users.c.id.in_(members)))
+        )
+        return {row.id: row.pubsub_token for row in result}
+
+    return await rows.once(("user_tokens", account_id, inbox_id), load)
 
 
-async def contact_inbox_tokens(uow: UnitOfWork, contact_inbox: Any) -> list[str]:
+async def contact_inbox_tokens(rows: RowCache, contact_inbox: Any) -> list[str]:
     """The contact inbox's token; every hmac-verified contact inbox of the contact when it is verified."""
     if not contact_inbox.hmac_verified:
         return [contact_inbox.pubsub_token]
-    result = await uow.conn.execute(
-        select(contact_inboxes.c.pubsub_token).where(
-            contact_inboxes.c.contact_id == contact_inbox.contact_id, contact_inboxes.c.hmac_verified.is_(True)
+
+    async def load(conn: AsyncConnection) -> list[str]:
+        result = await conn.execute(
+            select(contact_inboxes.c.pubsub_token).where(
+                contact_inboxes.c.contact_id == contact_inbox.contact_id, contact_inboxes.c.hmac_verified.is_(True)
+            )
         )
-    )
-    return [row.pubsub_token for row in result]
+        return [row.pubsub_token for row in result]
+
+    return await rows.once(("verified_contact_inbox_tokens", contact_inbox.contact_id), load)
 
 
-async def _contact_inbox(uow: UnitOfWork, contact_inbox_id: int | None) -> Any:
+async def _contact_inbox(rows: RowCache, contact_inbox_id: int | None) -> Any:
     if contact_inbox_id is None:
         return None
-    return (await uow.conn.execute(select(contact_inboxes).where(contact_inboxes.c.id == contact_inbox_id))).first()
+    return await rows.row(contact_inboxes, contact_inbox_id)
 
 
-async def performer_push_data(uow: UnitOfWork, account_id: int, user_id: Any) -> dict[str, Any] | None:
+async def performer_push_data(rows: RowCache, account_id: int, user_id: Any) -> dict[str, Any] | None:
     if not isinstance(user_id, int):
         return None
-    found = await conversation_repository.account_users_by_id(uow, account_id, [user_id])
-    row = found.get(user_id)
+    row = await agent(rows, account_id, user_id)
     return msgspec.to_builtins(user_push_data(row, row.availability)) if row is not None else None
 
 
+async def _senders(rows: RowCache, account_id: int, message: Any) -> SenderRows:
+    if message.sender_id is None:
+        return SenderRows()
+    if message.sender_type == SENDER_USER:
+        user = await agent(rows, account_id, message.sender_id)
+        return SenderRows(users={user.id: user} if user is not None else {})
+    if message.sender_type == SENDER_CONTACT:
+        contact = await rows.row(contacts, message.sender_id)
+        return SenderRows(contacts={contact.id: contact} if contact is not None else {})
+    return SenderRows()
+
+
 async def message_push_event_data(
-    uow: UnitOfWork, message: Any, conversation: Any, contact_inbox: Any
+    rows: RowCache, message: Any, conversation: Any, contact_inbox: Any
 ) -> dict[str, Any]:
     """``Message#push_event_data`` for a messages row and its conversations row."""
-    unread = await conversation_repository.unread_counts(uow, [conversation.id])
     block = MessageConversationData(
         assignee_id=conversation.assignee_id,
-        unread_count=unread.get(conversation.id, 0),
+        unread_count=await unread_count(rows, conversation),
         last_activity_at=unix(conversation.last_activity_at),
         contact_inbox=ContactInboxRef(source_id=contact_inbox.source_id if contact_inbox is not None else None),
     )
-    senders = await load_senders(uow, conversation.account_id, [message])
+    senders = await _senders(rows, conversation.account_id, message)
     data: dict[str, Any] = msgspec.to_builtins(message_push_data(message, conversation.display_id, block, senders))
     return data
 
@@ -132,20 +150,18 @@ def _previous_changes(changed: Any) -> dict[str, Any]:
     return out
 
 
-async def _message_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | None:
+async def _message_broadcast(rows: RowCache, event: Event) -> Broadcast | None:
     message_id = event.subject.get("message_id")
     if message_id is None:
         return None
-    message = (await uow.conn.execute(select(messages).where(messages.c.id == int(message_id)))).first()
+    message = await rows.row(messages, int(message_id))
     if message is None or message.account_id != event.account_id:
         return None
-    conversation = (
-        await uow.conn.execute(select(conversations).where(conversations.c.id == message.conversation_id))
-    ).first()
+    conversation = await rows.row(conversations, message.conversation_id)
     if conversation is None:
         return None
-    contact_inbox = await _contact_inbox(uow, conversation.contact_inbox_id)
-    data = await message_push_event_data(uow, message, conversation, contact_inbox)
+    contact_inbox = await _contact_inbox(rows, conversation.contact_inbox_id)
+    data = await message_push_event_data(rows, message, conversation, contact_inbox)
     echo_id = event.data.get("echo_id")
     if echo_id not in (None, ""):
         data["echo_id"] = str(echo_id)
@@ -153,47 +169,38 @@ async def _message_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | None:
         data["previous_changes"] = _previous_changes(
             event.data.get("previous_changes") or event.data.get("changed_attributes")
         )
-    tokens = list((await user_tokens(uow, event.account_id, conversation.inbox_id)).values())
+    tokens = list((await user_tokens(rows, event.account_id, conversation.inbox_id)).values())
     if (
         event.name != "first.reply.created"
         and not message.private
         and message.message_type != ACTIVITY
         and contact_inbox is not None
     ):
-        tokens += await contact_inbox_tokens(uow, contact_inbox)
+        tokens += await contact_inbox_tokens(rows, contact_inbox)
     return Broadcast(event.account_id, _streams(event.account_id, tokens), {"event": event.name, "data": data})
 
 
-async def conversation_push_event_data(uow: UnitOfWork, conversation_id: int) -> dict[str, Any] | None:
+async def conversation_push_event_data(rows: RowCache, conversation_id: int) -> dict[str, Any] | None:
     """``Conversation#push_event_data`` (Conversations::EventDataPresenter#push_data)."""
-    data = await conversation_webhook_data(uow.conn, conversation_id)
+    data = await conversation_webhook_data(rows, conversation_id)
     if data is None:
         return None
     data.pop("account", None)
     return data
 
 
-async def _conversation_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | None:
+async def _conversation_broadcast(rows: RowCache, event: Event) -> Broadcast | None:
     conversation_id = event.subject.get("conversation_id")
     if conversation_id is None:
         return None
-    conversation = (
-        await uow.conn.execute(
-            select(
-                conversations.c.id,
-                conversations.c.account_id,
-                conversations.c.inbox_id,
-                conversations.c.contact_inbox_id,
-            ).where(conversations.c.id == int(conversation_id))
-        )
-    ).first()
+    conversation = await rows.row(conversations, int(conversation_id))
     if conversation is None or conversation.account_id != event.account_id:
         return None
-    data = await conversation_push_event_data(uow, conversation.id)
+    data = await conversation_push_event_data(rows, conversation.id)
     if data is None:
         return None
-    by_user = await user_tokens(uow, event.account_id, conversation.inbox_id)
-    contact_inbox = await _contact_inbox(uow, conversation.contact_inbox_id)
+    by_user = await user_tokens(rows, event.account_id, conversation.inbox_id)
+    contact_inbox = await _contact_inbox(rows, conversation.contact_inbox_id)
     if event.name in TYPING_EVENTS:
         user = event.data.get("user") or {}
         tokens = list(by_user.values())
@@ -216,7 +223,7 @@ async def _conversation_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | 
         )
     if event.name == "conversation.mentioned":
         mentioned = event.data.get("user_id")
-        row = (await uow.conn.execute(select(users.c.pubsub_token).where(users.c.id == mentioned))).first()
+        row = await rows.row(users, mentioned) if isinstance(mentioned, int) else None
         if row is None:
             return None
         return Broadcast(
@@ -224,11 +231,11 @@ async def _conversation_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | 
         )
     tokens = list(by_user.values())
     if CONVERSATION_EVENTS.get(event.name) and contact_inbox is not None:
-        tokens += await contact_inbox_tokens(uow, contact_inbox)
+        tokens += await contact_inbox_tokens(rows, contact_inbox)
     return Broadcast(event.account_id, _streams(event.account_id, tokens), {"event": event.name, "data": data})
 
 
-async def _contact_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | None:
+async def _contact_broadcast(rows: RowCache, event: Event) -> Broadcast | None:
     if event.name == "contact.deleted":
         data = event.data.get("contact") or event.data.get("contact_data")
         if not isinstance(data, dict):
@@ -242,12 +249,8 @@ async def _contact_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | None:
     contact_id = event.subject.get("contact_id")
     if contact_id is None:
         return None
-    row = (
-        await uow.conn.execute(
-            select(contacts).where(contacts.c.id == int(contact_id), contacts.c.account_id == event.account_id)
-        )
-    ).first()
-    if row is None:
+    row = await rows.row(contacts, int(contact_id))
+    if row is None or row.account_id != event.account_id:
         return None
     data = msgspec.to_builtins(contact_push_data(row))
     return Broadcast(event.account_id, [account_stream(event.account_id)], {"event": event.name, "data": data})
@@ -268,21 +271,21 @@ def handles(event: Event) -> bool:
     )
 
 
-async def build_broadcast(uow: UnitOfWork, event: Event) -> Broadcast | None:
+async def build_broadcast(rows: RowCache, event: Event) -> Broadcast | None:
     """The frame an event pushes (``account_id`` and ``performer`` merged into ``data``), or ``None``."""
     if event.name in MESSAGE_EVENTS:
-        built = await _message_broadcast(uow, event)
+        built = await _message_broadcast(rows, event)
     elif event.name in CONVERSATION_EVENTS or event.name in TYPING_EVENTS or event.name == "conversation.mentioned":
-        built = await _conversation_broadcast(uow, event)
+        built = await _conversation_broadcast(rows, event)
     elif event.name in CONTACT_EVENTS or event.name == "contact.deleted":
-        built = await _contact_broadcast(uow, event)
+        built = await _contact_broadcast(rows, event)
     else:
         return None
     if built is None or not built.streams:
         return None
     data = built.message["data"]
     data["account_id"] = event.account_id
-    performer = await performer_push_data(uow, event.account_id, event.data.get("performer_id"))
+    performer = await performer_push_data(rows, event.account_id, event.data.get("performer_id"))
     if performer is not None:
         data["performer"] = performer
     return built

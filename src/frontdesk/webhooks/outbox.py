@@ -18,6 +18,7 @@ from sqlalchemy import insert, select, text
 
 from frontdesk.db import UnitOfWork
 from frontdesk.events.dispatcher import Event
+from frontdesk.events.rows import RowCache
 from frontdesk.inboxes.repository import CHANNEL_API
 from frontdesk.kit.time import utc_now
 from frontdesk.messages.enums import OUTGOING, TEMPLATE
@@ -45,7 +46,8 @@ def remove_waker(callback: Callable[[], None]) -> None:
     _local_wakers.discard(callback)
 
 
-async def wake_workers(events: list[Event]) -> None:
+async def wake_workers(events: list[Event], rows: RowCache) -> None:
+    del rows
     if any(event.webhook_name in ALLOWED_WEBHOOK_EVENTS or event.name == ENQUEUED_EVENT for event in events):
         for callback in list(_local_wakers):
             callback()
@@ -92,17 +94,24 @@ def endpoint_of(target_kind: str, target_id: int) -> str:
     return f"webhook:{target_id}" if target_kind == TARGET_ACCOUNT_WEBHOOK else f"inbox:{target_id}"
 
 
-async def lock_ordering_keys(uow: UnitOfWork, keys: set[str]) -> None:
+async def lock_ordering_keys(uow: UnitOfWork, keys: set[str], *, notify: bool = False) -> None:
     """Serialize writers of one ordering key on PostgreSQL until they commit.
 
     Delivery ids come from a sequence, so without this two transactions about one conversation
     could commit in the opposite order of their ids and a worker could send the newer one first.
-    SQLite has a single writer, so its ids already follow commit order.
+    SQLite has a single writer, so its ids already follow commit order. With ``notify`` the same
+    statement also queues the NOTIFY that wakes workers in other processes when the transaction
+    commits (:func:`notify_workers`), saving a round trip on the hot path.
     """
     if uow.is_sqlite:
         return
-    for key in sorted(keys):
-        await uow.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(key.encode()) - 2**31})
+    ordered = sorted(keys)
+    calls = [f"pg_advisory_xact_lock(:k{number})" for number in range(len(ordered))]
+    if notify:
+        calls.append(f"pg_notify('{NOTIFY_CHANNEL}', '')")
+    if calls:
+        parameters = {f"k{number}": zlib.crc32(key.encode()) - 2**31 for number, key in enumerate(ordered)}
+        await uow.conn.execute(text("SELECT " + ", ".join(calls)), parameters)
 
 
 async def _account_webhooks(uow: UnitOfWork, account_id: int) -> list[Any]:
@@ -114,22 +123,19 @@ async def _account_webhooks(uow: UnitOfWork, account_id: int) -> list[Any]:
     return list(result)
 
 
-async def _api_inbox_url(uow: UnitOfWork, inbox_id: int) -> str | None:
-    row = (
-        await uow.conn.execute(
-            select(channel_api.c.webhook_url)
-            .select_from(inboxes.join(channel_api, channel_api.c.id == inboxes.c.channel_id))
-            .where(inboxes.c.id == inbox_id, inboxes.c.channel_type == CHANNEL_API)
-        )
-    ).first()
-    return row.webhook_url if row is not None and row.webhook_url else None
+async def _api_inbox_url(rows: RowCache, inbox_id: int) -> str | None:
+    inbox = await rows.row(inboxes, inbox_id)
+    if inbox is None or inbox.channel_type != CHANNEL_API:
+        return None
+    channel = await rows.row(channel_api, inbox.channel_id)
+    return channel.webhook_url if channel is not None and channel.webhook_url else None
 
 
-async def enqueue_deliveries(uow: UnitOfWork, events: list[Event]) -> None:
+async def enqueue_deliveries(uow: UnitOfWork, events: list[Event], rows: RowCache) -> None:
     """In-transaction listener: one outbox row per (webhook event, target)."""
     hooks_by_account: dict[int, list[Any]] = {}
     api_urls: dict[int, str | None] = {}
-    rows: list[dict[str, Any]] = []
+    deliveries: list[dict[str, Any]] = []
     for event in events:
         name = event.webhook_name
         if name not in ALLOWED_WEBHOOK_EVENTS:
@@ -142,19 +148,18 @@ async def enqueue_deliveries(uow: UnitOfWork, events: list[Event]) -> None:
         if name in API_INBOX_EVENTS and inbox_id is not None:
             inbox_id = int(inbox_id)
             if inbox_id not in api_urls:
-                api_urls[inbox_id] = await _api_inbox_url(uow, inbox_id)
+                api_urls[inbox_id] = await _api_inbox_url(rows, inbox_id)
             api_url = api_urls[inbox_id]
         if not subscribed and api_url is None:
             continue
-        built = await build_payload(uow.conn, event)
+        built = await build_payload(rows, event)
         if built is None:
             continue
-        rows.extend(_rows_for(event, built, subscribed, api_url))
-    if not rows:
+        deliveries.extend(_rows_for(event, built, subscribed, api_url))
+    if not deliveries:
         return
-    await lock_ordering_keys(uow, {row["ordering_key"] for row in rows if row["ordering_key"]})
-    await uow.conn.execute(insert(webhook_deliveries), rows)
-    await notify_workers(uow)
+    await lock_ordering_keys(uow, {row["ordering_key"] for row in deliveries if row["ordering_key"]}, notify=True)
+    await uow.conn.execute(insert(webhook_deliveries), deliveries)
 
 
 async def notify_workers(uow: UnitOfWork) -> None:

@@ -1,4 +1,4 @@
-"""Chatwoot's webhook payloads, built from the rows an event names (Core queries on the event's connection).
+"""Chatwoot's webhook payloads, built from the rows an event names (read through the commit's RowCache).
 
 Each builder returns the JSON object Chatwoot would POST, with ``event`` merged last; ``None`` when
 Chatwoot sends nothing (an activity message, an update without changes, a row that is gone).
@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.agents.presenters import user_push_data, user_webhook_data
 from frontdesk.contacts.presenters import contact_push_data, contact_webhook_data
+from frontdesk.conversations import repository as conversation_repository
 from frontdesk.events.dispatcher import Event
+from frontdesk.events.rows import RowCache
 from frontdesk.inboxes.presenters import inbox_webhook_data
 from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET
 from frontdesk.kit.time import iso, unix, unix_float
@@ -26,7 +28,6 @@ from frontdesk.messages.presenters import (
     message_push_data,
 )
 from frontdesk.models import (
-    account_users,
     accounts,
     channel_api,
     channel_web_widgets,
@@ -87,8 +88,8 @@ class Built(msgspec.Struct):
     message_type: int | None = None
 
 
-async def _account(conn: AsyncConnection, account_id: int) -> dict[str, Any]:
-    row = (await conn.execute(select(accounts.c.id, accounts.c.name).where(accounts.c.id == account_id))).first()
+async def _account(rows: RowCache, account_id: int) -> dict[str, Any]:
+    row = await rows.row(accounts, account_id)
     return {"id": account_id, "name": row.name if row else ""}
 
 
@@ -102,91 +103,92 @@ def _row_dump(row: Any, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
-async def _senders(conn: AsyncConnection, account_id: int, rows: list[Any]) -> SenderRows:
-    user_ids = {row.sender_id for row in rows if row.sender_type == SENDER_USER and row.sender_id}
-    contact_ids = {row.sender_id for row in rows if row.sender_type == SENDER_CONTACT and row.sender_id}
-    found_users: dict[int, Any] = {}
-    found_contacts: dict[int, Any] = {}
-    if user_ids:
-        result = await conn.execute(
-            select(users, account_users.c.availability.label("availability_in_account"))
-            .outerjoin(
-                account_users,
-                and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id),
-            )
-            .where(users.c.id.in_(user_ids))
-        )
-        found_users = {row.id: row for row in result}
-    if contact_ids:
-        result = await conn.execute(select(contacts).where(contacts.c.id.in_(contact_ids)))
-        found_contacts = {row.id: row for row in result}
-    return SenderRows(found_users, found_contacts)
+async def agent(rows: RowCache, account_id: int, user_id: int) -> Any | None:
+    """The user as an agent of the account: ``account_users_select``'s row (``availability`` is the one in
+    the account). A user who left the account still shows, with role and availability NULL."""
+
+    async def load(conn: AsyncConnection) -> Any | None:
+        statement = conversation_repository.account_users_select(account_id, [user_id], include_departed=True)
+        return (await conn.execute(statement)).first()
+
+    return await rows.once(("agent", account_id, user_id), load)
 
 
-async def _unread_count(conn: AsyncConnection, conversation: Any) -> int:
-    condition = and_(
-        messages.c.conversation_id == conversation.id,
-        messages.c.message_type == INCOMING,
-    )
-    if conversation.agent_last_seen_at is not None:
-        condition = and_(condition, messages.c.created_at > conversation.agent_last_seen_at)
-    limited = select(messages.c.id).where(condition).limit(UNREAD_LIMIT).subquery()
-    return int((await conn.execute(select(func.count()).select_from(limited))).scalar_one())
+async def _sender_rows(rows: RowCache, account_id: int, message: Any) -> SenderRows:
+    if message.sender_id is None:
+        return SenderRows()
+    if message.sender_type == SENDER_USER:
+        user = await agent(rows, account_id, message.sender_id)
+        return SenderRows(users={user.id: user} if user is not None else {})
+    if message.sender_type == SENDER_CONTACT:
+        contact = await rows.row(contacts, message.sender_id)
+        return SenderRows(contacts={contact.id: contact} if contact is not None else {})
+    return SenderRows()
 
 
-async def conversation_webhook_data(
-    conn: AsyncConnection, conversation_id: int, account: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
-    """``Conversation#webhook_data`` (Conversations::EventDataPresenter) for the conversation's primary key."""
-    conversation = (await conn.execute(select(conversations).where(conversations.c.id == conversation_id))).first()
-    if conversation is None:
-        return None
-    account = account or await _account(conn, conversation.account_id)
-    inbox = (await conn.execute(select(inboxes).where(inboxes.c.id == conversation.inbox_id))).first()
-    contact = (await conn.execute(select(contacts).where(contacts.c.id == conversation.contact_id))).first()
-    contact_inbox = None
-    if conversation.contact_inbox_id is not None:
-        contact_inbox = (
-            await conn.execute(select(contact_inboxes).where(contact_inboxes.c.id == conversation.contact_inbox_id))
-        ).first()
-    assignee: Any = None
-    if conversation.assignee_id is not None:
-        row = (
-            await conn.execute(
-                select(users, account_users.c.availability.label("availability_in_account"))
-                .outerjoin(
-                    account_users,
-                    and_(account_users.c.user_id == users.c.id, account_users.c.account_id == conversation.account_id),
-                )
-                .where(users.c.id == conversation.assignee_id)
-            )
-        ).first()
-        if row is not None:
-            assignee = msgspec.to_builtins(user_push_data(row, row.availability_in_account))
-    team: Any = None
-    if conversation.team_id is not None:
-        row = (await conn.execute(select(teams.c.id, teams.c.name).where(teams.c.id == conversation.team_id))).first()
-        if row is not None:
-            team = {"id": row.id, "name": row.name}
-    unread_count = await _unread_count(conn, conversation)
-    last_chat = (
-        await conn.execute(
+async def unread_count(rows: RowCache, conversation: Any) -> int:
+    """Chatwoot's ``unread_incoming_messages.last(10)``: incoming messages since the agents last looked."""
+
+    async def load(conn: AsyncConnection) -> int:
+        condition = and_(messages.c.conversation_id == conversation.id, messages.c.message_type == INCOMING)
+        if conversation.agent_last_seen_at is not None:
+            condition = and_(condition, messages.c.created_at > conversation.agent_last_seen_at)
+        limited = select(messages.c.id).where(condition).limit(UNREAD_LIMIT).subquery()
+        return int((await conn.execute(select(func.count()).select_from(limited))).scalar_one())
+
+    return await rows.once(("unread_count", conversation.id), load)
+
+
+async def _last_chat(rows: RowCache, conversation_id: int) -> Any | None:
+    """The conversation's last public, non-activity message."""
+
+    async def load(conn: AsyncConnection) -> Any | None:
+        statement = (
             select(messages)
             .where(
-                messages.c.conversation_id == conversation.id,
+                messages.c.conversation_id == conversation_id,
                 messages.c.message_type != ACTIVITY,
                 messages.c.private.is_(False),
             )
             .order_by(messages.c.id.desc())
             .limit(1)
         )
-    ).first()
+        return (await conn.execute(statement)).first()
+
+    return await rows.once(("last_chat", conversation_id), load)
+
+
+async def conversation_webhook_data(
+    rows: RowCache, conversation_id: int, account: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """``Conversation#webhook_data`` (Conversations::EventDataPresenter) for the conversation's primary key."""
+    conversation = await rows.row(conversations, conversation_id)
+    if conversation is None:
+        return None
+    account = account or await _account(rows, conversation.account_id)
+    inbox = await rows.row(inboxes, conversation.inbox_id)
+    contact = await rows.row(contacts, conversation.contact_id)
+    contact_inbox = None
+    if conversation.contact_inbox_id is not None:
+        contact_inbox = await rows.row(contact_inboxes, conversation.contact_inbox_id)
+    assignee: Any = None
+    if conversation.assignee_id is not None:
+        row = await agent(rows, conversation.account_id, conversation.assignee_id)
+        if row is not None:
+            assignee = msgspec.to_builtins(user_push_data(row, row.availability))
+    team: Any = None
+    if conversation.team_id is not None:
+        row = await rows.row(teams, conversation.team_id)
+        if row is not None:
+            team = {"id": row.id, "name": row.name}
+    unread = await unread_count(rows, conversation)
+    last_chat = await _last_chat(rows, conversation.id)
     pushed: list[Any] = []
     if last_chat is not None:
-        senders = await _senders(conn, conversation.account_id, [last_chat])
+        senders = await _sender_rows(rows, conversation.account_id, last_chat)
         block = MessageConversationData(
             assignee_id=conversation.assignee_id,
-            unread_count=unread_count,
+            unread_count=unread,
             last_activity_at=unix(conversation.last_activity_at),
             contact_inbox=ContactInboxRef(source_id=contact_inbox.source_id if contact_inbox else None),
         )
@@ -211,7 +213,7 @@ async def conversation_webhook_data(
         "status": CONVERSATION_STATUS_NAMES.get(conversation.status, "open"),
         "custom_attributes": conversation.custom_attributes or {},
         "snoozed_until": iso(conversation.snoozed_until),
-        "unread_count": unread_count,
+        "unread_count": unread,
         "first_reply_created_at": iso(conversation.first_reply_created_at),
         "priority": PRIORITY_NAMES.get(conversation.priority) if conversation.priority is not None else None,
         "waiting_since": unix(conversation.waiting_since),
@@ -225,33 +227,33 @@ async def conversation_webhook_data(
     }
 
 
-async def _typist(conn: AsyncConnection, user: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
+async def _typist(rows: RowCache, user: dict[str, Any], account: dict[str, Any]) -> dict[str, Any]:
     """The typing user's (or contact's) ``webhook_data``, from the push data the event carries."""
     user_id = user.get("id")
     if user.get("type") == "user" and user_id is not None:
-        row = (await conn.execute(select(users).where(users.c.id == int(user_id)))).first()
+        row = await rows.row(users, int(user_id))
         if row is not None:
             return user_webhook_data(row)
     if user.get("type") == "contact" and user_id is not None:
-        row = (await conn.execute(select(contacts).where(contacts.c.id == int(user_id)))).first()
+        row = await rows.row(contacts, int(user_id))
         if row is not None:
             return contact_webhook_data(row, account)
     return user
 
 
-async def _conversation_event(conn: AsyncConnection, event: Event) -> Built | None:
+async def _conversation_event(rows: RowCache, event: Event) -> Built | None:
     conversation_id = event.subject.get("conversation_id")
     if conversation_id is None:
         return None
-    account = await _account(conn, event.account_id)
-    data = await conversation_webhook_data(conn, int(conversation_id), account)
+    account = await _account(rows, event.account_id)
+    data = await conversation_webhook_data(rows, int(conversation_id), account)
     if data is None:
         return None
     name = event.webhook_name
     if name in ("conversation_typing_on", "conversation_typing_off"):
         payload: dict[str, Any] = {
             "event": name,
-            "user": await _typist(conn, event.data.get("user") or {}, account),
+            "user": await _typist(rows, event.data.get("user") or {}, account),
             "conversation": data,
             "is_private": bool(event.data.get("is_private", False)),
         }
@@ -263,22 +265,22 @@ async def _conversation_event(conn: AsyncConnection, event: Event) -> Built | No
     return Built(payload, data["inbox_id"], data["channel"], f"conv:{conversation_id}")
 
 
-async def _message_event(conn: AsyncConnection, event: Event) -> Built | None:
+async def _message_event(rows: RowCache, event: Event) -> Built | None:
     message_id = event.subject.get("message_id")
     if message_id is None:
         return None
-    message = (await conn.execute(select(messages).where(messages.c.id == int(message_id)))).first()
+    message = await rows.row(messages, int(message_id))
     if message is None or message.message_type == ACTIVITY:
         return None
-    account = await _account(conn, message.account_id)
-    conversation = await conversation_webhook_data(conn, message.conversation_id, account)
-    inbox = (await conn.execute(select(inboxes).where(inboxes.c.id == message.inbox_id))).first()
+    account = await _account(rows, message.account_id)
+    conversation = await conversation_webhook_data(rows, message.conversation_id, account)
+    inbox = await rows.row(inboxes, message.inbox_id)
     sender: Any = None
     if message.sender_type == SENDER_CONTACT and message.sender_id is not None:
-        row = (await conn.execute(select(contacts).where(contacts.c.id == message.sender_id))).first()
+        row = await rows.row(contacts, message.sender_id)
         sender = contact_webhook_data(row, account) if row is not None else None
     elif message.sender_type == SENDER_USER and message.sender_id is not None:
-        row = (await conn.execute(select(users).where(users.c.id == message.sender_id))).first()
+        row = await agent(rows, message.account_id, message.sender_id)
         sender = user_webhook_data(row) if row is not None else None
     payload: dict[str, Any] = {
         "account": account,
@@ -306,42 +308,40 @@ async def _message_event(conn: AsyncConnection, event: Event) -> Built | None:
     )
 
 
-async def _contact_event(conn: AsyncConnection, event: Event) -> Built | None:
+async def _contact_event(rows: RowCache, event: Event) -> Built | None:
     contact_id = event.subject.get("contact_id")
     if contact_id is None:
         return None
     changed = event.data.get("changed_attributes") or []
     if event.webhook_name == "contact_updated" and not changed:
         return None
-    row = (await conn.execute(select(contacts).where(contacts.c.id == int(contact_id)))).first()
+    row = await rows.row(contacts, int(contact_id))
     if row is None:
         return None
-    payload = contact_webhook_data(row, await _account(conn, event.account_id))
+    payload = contact_webhook_data(row, await _account(rows, event.account_id))
     if event.webhook_name == "contact_updated":
         payload["changed_attributes"] = changed
     payload["event"] = event.webhook_name
     return Built(payload, None, None, f"contact:{contact_id}")
 
 
-async def _inbox_event(conn: AsyncConnection, event: Event) -> Built | None:
+async def _inbox_event(rows: RowCache, event: Event) -> Built | None:
     inbox_id = event.subject.get("inbox_id")
     if inbox_id is None:
         return None
     changed = event.data.get("changed_attributes") or []
     if event.webhook_name == "inbox_updated" and not changed:
         return None
-    inbox = (await conn.execute(select(inboxes).where(inboxes.c.id == int(inbox_id)))).first()
+    inbox = await rows.row(inboxes, int(inbox_id))
     if inbox is None:
         return None
     channel: Any = None
     if inbox.channel_type == CHANNEL_API:
-        row = (await conn.execute(select(channel_api).where(channel_api.c.id == inbox.channel_id))).first()
+        row = await rows.row(channel_api, inbox.channel_id)
         # The signing secret stays out of payloads sent to other endpoints.
         channel = _row_dump(row, drop=("secret",)) if row is not None else None
     elif inbox.channel_type == CHANNEL_WEB_WIDGET:
-        row = (
-            await conn.execute(select(channel_web_widgets).where(channel_web_widgets.c.id == inbox.channel_id))
-        ).first()
+        row = await rows.row(channel_web_widgets, inbox.channel_id)
         channel = _row_dump(row) if row is not None else None
     payload: dict[str, Any] = {
         "allow_messages_after_resolved": inbox.allow_messages_after_resolved,
@@ -361,7 +361,7 @@ async def _inbox_event(conn: AsyncConnection, event: Event) -> Built | None:
         "created_at": iso(inbox.created_at),
         "updated_at": iso(inbox.updated_at),
         "channel": channel,
-        "account": await _account(conn, event.account_id),
+        "account": await _account(rows, event.account_id),
     }
     if event.webhook_name == "inbox_updated":
         payload["changed_attributes"] = changed
@@ -369,51 +369,58 @@ async def _inbox_event(conn: AsyncConnection, event: Event) -> Built | None:
     return Built(payload, None, None, f"inbox:{inbox_id}")
 
 
-async def _webwidget_event(conn: AsyncConnection, event: Event) -> Built | None:
-    contact_inbox_id = event.subject.get("contact_inbox_id")
-    if contact_inbox_id is None:
-        return None
-    row = (await conn.execute(select(contact_inboxes).where(contact_inboxes.c.id == int(contact_inbox_id)))).first()
-    if row is None:
-        return None
-    account = await _account(conn, event.account_id)
-    contact = (await conn.execute(select(contacts).where(contacts.c.id == row.contact_id))).first()
-    inbox = (await conn.execute(select(inboxes).where(inboxes.c.id == row.inbox_id))).first()
-    current = (
-        await conn.execute(
+async def _current_conversation_id(rows: RowCache, contact_inbox_id: int) -> int | None:
+    async def load(conn: AsyncConnection) -> int | None:
+        statement = (
             select(conversations.c.id)
-            .where(conversations.c.contact_inbox_id == row.id)
+            .where(conversations.c.contact_inbox_id == contact_inbox_id)
             .order_by(conversations.c.id.desc())
             .limit(1)
         )
-    ).first()
+        found: int | None = (await conn.execute(statement)).scalar()
+        return found
+
+    return await rows.once(("current_conversation_id", contact_inbox_id), load)
+
+
+async def _webwidget_event(rows: RowCache, event: Event) -> Built | None:
+    contact_inbox_id = event.subject.get("contact_inbox_id")
+    if contact_inbox_id is None:
+        return None
+    row = await rows.row(contact_inboxes, int(contact_inbox_id))
+    if row is None:
+        return None
+    account = await _account(rows, event.account_id)
+    contact = await rows.row(contacts, row.contact_id)
+    inbox = await rows.row(inboxes, row.inbox_id)
+    current_id = await _current_conversation_id(rows, row.id)
     payload: dict[str, Any] = {
         "id": row.id,
         "contact": contact_webhook_data(contact, account) if contact is not None else None,
         "inbox": inbox_webhook_data(inbox) if inbox is not None else None,
         "account": account,
-        "current_conversation": await conversation_webhook_data(conn, current.id, account) if current else None,
+        "current_conversation": await conversation_webhook_data(rows, current_id, account) if current_id else None,
         "source_id": row.source_id,
         "event": event.webhook_name,
         "event_info": event.data.get("event_info") or {},
     }
-    key = f"conv:{current.id}" if current else f"contact_inbox:{row.id}"
+    key = f"conv:{current_id}" if current_id else f"contact_inbox:{row.id}"
     return Built(payload, row.inbox_id, inbox.channel_type if inbox is not None else None, key)
 
 
-async def build_payload(conn: AsyncConnection, event: Event) -> Built | None:
+async def build_payload(rows: RowCache, event: Event) -> Built | None:
     """The webhook payload of one event, or ``None`` when the event is not a webhook event."""
     name = event.webhook_name
     if name not in ALLOWED_WEBHOOK_EVENTS:
         return None
     if name.startswith("message_"):
-        return await _message_event(conn, event)
+        return await _message_event(rows, event)
     if name.startswith("conversation_"):
-        return await _conversation_event(conn, event)
+        return await _conversation_event(rows, event)
     if name.startswith("contact_"):
-        return await _contact_event(conn, event)
+        return await _contact_event(rows, event)
     if name.startswith("inbox_"):
-        return await _inbox_event(conn, event)
+        return await _inbox_event(rows, event)
     if name == "webwidget_triggered":
-        return await _webwidget_event(conn, event)
+        return await _webwidget_event(rows, event)
     return None

@@ -1,0 +1,55 @@
+"""Rows read once per commit and shared by every payload built for it.
+
+Webhook payloads (built in the transaction, just before it commits) and realtime frames (built after
+the commit) of one unit of work need mostly the same rows: the message, its conversation, the inbox,
+the contact, the sender. A :class:`RowCache` made for the commit reads each of them once: the
+in-transaction listeners read through it on the transaction's own connection, so what they read is
+exactly what commits; the after-commit listeners get it detached, holding that committed state, and
+attach a connection of their own for anything it does not hold yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+T = TypeVar("T")
+
+
+class RowCache:
+    def __init__(self, conn: AsyncConnection | None, entries: dict[Hashable, Any] | None = None) -> None:
+        self.conn = conn
+        self.entries: dict[Hashable, Any] = entries if entries is not None else {}
+
+    def detached(self) -> RowCache:
+        """The same rows without the connection (which the commit closes)."""
+        return RowCache(None, self.entries)
+
+    def attached(self, conn: AsyncConnection) -> RowCache:
+        return RowCache(conn, self.entries)
+
+    def merge(self, other: RowCache) -> None:
+        """Take ``other``'s rows over this one's (``other`` is a later commit's state)."""
+        self.entries.update(other.entries)
+
+    async def once(self, key: Hashable, load: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """``load``'s result for ``key``, loaded on the first call only."""
+        if key in self.entries:
+            value: T = self.entries[key]
+            return value
+        if self.conn is None:
+            raise RuntimeError(f"a detached row cache has no {key!r}: attach a connection first")
+        loaded = await load(self.conn)
+        self.entries[key] = loaded
+        return loaded
+
+    async def row(self, table: Table, row_id: int) -> Any | None:
+        """The row of ``table`` with this primary key ``id``, or ``None``."""
+
+        async def load(conn: AsyncConnection) -> Any | None:
+            return (await conn.execute(select(table).where(table.c.id == row_id))).first()
+
+        return await self.once((table.name, row_id), load)

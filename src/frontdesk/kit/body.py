@@ -14,10 +14,15 @@ import msgspec
 from litestar import Request
 from litestar.di import Provide
 
+from frontdesk.auth.dependencies import authenticate
 from frontdesk.errors import BadRequest, ValidationFailed
 
 T = TypeVar("T", bound=msgspec.Struct)
 
+TOO_DEEP = "The request body is nested too deeply"
+# Deeper bodies are refused (Rack refuses form params nested deeper than 32; JSON attributes here are
+# stored and re-encoded, which a thousand levels would exhaust).
+MAX_DEPTH = 64
 _PATH_PART = re.compile(r"\[(\d+)\]|\.([A-Za-z_][A-Za-z0-9_]*)|\.\[\"?([^\]\"]*)\"?\]")
 _BRACKET_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
@@ -63,7 +68,10 @@ def _set_nested(target: dict[str, Any], key: str, value: Any) -> None:
 
 
 async def read_raw_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The body as a dict, whatever its encoding; an empty body is ``{}``."""
+    """The body as a dict, whatever its encoding; an empty body is ``{}``.
+
+    Who asks comes first: a request without valid credentials answers 401, whatever its body says."""
+    await authenticate(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form()
@@ -71,6 +79,7 @@ async def read_raw_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
         for key, value in form.multi_items():
             if isinstance(value, str):
                 _set_nested(result, key, value)
+        _check_depth(result)
         return result
     raw = await request.body()
     if not raw.strip():
@@ -79,9 +88,27 @@ async def read_raw_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
         decoded = msgspec.json.decode(raw)
     except msgspec.DecodeError:
         raise BadRequest("The request body is not valid JSON") from None
+    except RecursionError:
+        raise BadRequest(TOO_DEEP) from None
     if not isinstance(decoded, dict):
         raise BadRequest("The request body must be a JSON object")
+    _check_depth(decoded)
     return decoded
+
+
+def _check_depth(value: Any) -> None:
+    """Refuse a body nested deeper than ``MAX_DEPTH`` (walked without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
+        if not level:
+            return
+    raise BadRequest(TOO_DEEP)
 
 
 def unwrap(raw: dict[str, Any], wrap: str | None) -> dict[str, Any]:
@@ -111,6 +138,9 @@ def convert(data: dict[str, Any], struct: type[T]) -> T:
     """Convert a dict to ``struct``; strings from forms become ints and booleans where declared."""
     try:
         return msgspec.convert(data, struct, strict=False)
+    except RecursionError:
+        # Bracket keys of a form body can nest as deep as JSON can.
+        raise BadRequest(TOO_DEEP) from None
     except msgspec.ValidationError as error:
         name = field_of(error)
         detail = str(error).split(" - at `")[0]

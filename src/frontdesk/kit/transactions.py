@@ -8,6 +8,7 @@ error instead of the success it would otherwise have seen.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -21,16 +22,21 @@ from frontdesk.db import Database, UnitOfWork
 logger = logging.getLogger(__name__)
 
 _SCOPE_KEY = "frontdesk.uow"
+_LOCK_KEY = "frontdesk.uow_lock"
 
 
 async def request_unit_of_work(scope: Scope, database: Database, *, write: bool) -> UnitOfWork:
     state: dict[str, Any] = scope.setdefault("state", {})
-    existing: UnitOfWork | None = state.get(_SCOPE_KEY)
-    if existing is not None:
-        return existing
-    uow = await database.begin(write=write)
-    state[_SCOPE_KEY] = uow
-    return uow
+    # Litestar resolves a handler's independent dependencies concurrently: two of them asking at once must
+    # share one transaction (on SQLite a second writer connection would wait for the first forever).
+    lock: asyncio.Lock = state.setdefault(_LOCK_KEY, asyncio.Lock())
+    async with lock:
+        existing: UnitOfWork | None = state.get(_SCOPE_KEY)
+        if existing is not None:
+            return existing
+        uow = await database.begin(write=write)
+        state[_SCOPE_KEY] = uow
+        return uow
 
 
 def _error_messages(status: int, body: dict[str, Any]) -> tuple[Message, Message]:

@@ -35,11 +35,12 @@ def _read(relative: str) -> bytes | None:
 
 
 def _media_type(relative: str) -> str:
+    # Litestar adds "; charset=utf-8" to text types itself.
     guessed, _ = mimetypes.guess_type(relative)
     if relative.endswith(".js"):
-        return "text/javascript; charset=utf-8"
+        return "text/javascript"
     if relative.endswith(".css"):
-        return "text/css; charset=utf-8"
+        return "text/css"
     return guessed or "application/octet-stream"
 
 
@@ -68,6 +69,4 @@ def _serve(relative: str) -> Response[bytes]:
         return Response(
             b"The dashboard is not built: run scripts/ci_dashboard.sh", status_code=503, media_type="text/plain"
         )
-    return Response(
-        index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache", **_SECURITY_HEADERS}
-    )
+    return Response(index, media_type="text/html", headers={"Cache-Control": "no-cache", **_SECURITY_HEADERS})

@@ -69,9 +69,9 @@ def test_no_operation_answers_500_to_generated_input(server: RunningServer, admi
         timeout=600,
     )
     output = result.stdout + result.stderr
-    # The failures section names the operation and the request; the summary after it is long.
-    failures_at = output.find("FAILURES")
-    assert result.returncode == 0, output[failures_at : failures_at + 6000] if failures_at >= 0 else output[-6000:]
+    # The errors and failures sections name the operation and the request; the summary after them is long.
+    found = [at for at in (output.find("ERRORS"), output.find("FAILURES")) if at >= 0]
+    assert result.returncode == 0, output[min(found) : min(found) + 6000] if found else output[-6000:]
     summary = re.search(r"(\d+) passed", output)
     # The run is bounded in time; under load it may not reach every operation, but it must reach many.
     assert summary is not None and int(summary.group(1)) >= 40, output[-3000:]

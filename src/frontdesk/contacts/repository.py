@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Integer, and_, column, delete, func, insert, or_, select, table, update
 from sqlalchemy.sql.elements import UnaryExpression
 
 from frontdesk.db import UnitOfWork
@@ -14,6 +14,14 @@ from frontdesk.errors import NotFound
 from frontdesk.models import contact_inboxes, contact_labels, contacts, conversations, inboxes
 
 RESULTS_PER_PAGE = 15
+
+# SQLite only (migration 0007): an FTS5 trigram index of name, email, phone number and identifier, its
+# rowid the contact's id, kept in step with contacts by triggers. Not in the metadata: PostgreSQL has no
+# such table, and the trigram GIN indexes of 0005 serve the same search there.
+contacts_search = table("contacts_search", column("rowid", Integer), column("contacts_search"))
+# The trigram index answers terms of at least three characters; shorter ones match many contacts, so
+# walking the account's contacts in id order finds a page quickly.
+TRIGRAM = 3
 
 
 async def get_contact(uow: UnitOfWork, account_id: int, contact_id: int) -> Any:
@@ -102,8 +110,11 @@ async def contact_inboxes_of(uow: UnitOfWork, contact_ids: Sequence[int]) -> dic
     return found
 
 
-def sort_clauses(sort: str | None) -> list[UnaryExpression[Any]]:
-    """Chatwoot's ``sort`` (Sift ``sort_on``): a key, ``-`` for descending; unknown keys are ignored."""
+def sort_clauses(sort: str | None, contact_id: ColumnElement[int] = contacts.c.id) -> list[UnaryExpression[Any]]:
+    """Chatwoot's ``sort`` (Sift ``sort_on``): a key, ``-`` for descending; unknown keys are ignored.
+
+    Ties, and everything without a key, in ``contact_id`` order (a column equal to the contact's id).
+    """
     clauses: list[UnaryExpression[Any]] = []
     if sort:
         descending = sort.startswith("-")
@@ -128,7 +139,7 @@ def sort_clauses(sort: str | None) -> list[UnaryExpression[Any]]:
         if expression is not None:
             ordered = expression.desc() if descending else expression.asc()
             clauses.append(ordered.nulls_last() if nulls_last else ordered.nulls_first())
-    clauses.append(contacts.c.id.asc())
+    clauses.append(contact_id.asc())
     return clauses
 
 
@@ -186,6 +197,45 @@ def search_condition(term: str) -> ColumnElement[bool]:
             for column in (contacts.c.name, contacts.c.email, contacts.c.phone_number, contacts.c.identifier)
         )
     )
+
+
+def _trigram_phrase(term: str) -> str:
+    """An FTS5 query of one phrase, the term's characters literally: with the trigram tokenizer, a substring."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+async def page_of_matching_contacts(
+    uow: UnitOfWork, account_id: int, term: str, sort: str | None, page: int, *, extra: int = 0
+) -> list[Any]:
+    """One page of the contacts ``search_condition(term)`` matches (``extra`` more rows, see ``page_of_contacts``).
+
+    On SQLite, a term of three characters or more is looked up in ``contacts_search``: its candidates,
+    in id order, are the contacts whose case-folded fields contain the case-folded term (FTS5 folds all
+    of Unicode, so they include every LIKE match), and the LIKE re-checks each one, so the rows are the
+    LIKE's exactly. With the default order the read stops at the page's end whether the term is common
+    or rare. Shorter terms, and terms with a NUL (which FTS5's query syntax cannot quote), take the LIKE
+    alone, as every term does on PostgreSQL (where 0005's trigram indexes serve it).
+    """
+    if "\x00" in term and not uow.is_sqlite:
+        # PostgreSQL's text cannot hold a NUL, so no field contains one (and the driver refuses the parameter).
+        return []
+    condition = search_condition(term)
+    if not uow.is_sqlite or len(term.lower()) < TRIGRAM or "\x00" in term:
+        return await page_of_contacts(uow, account_id, [condition], sort_clauses(sort), page, extra=extra)
+    query = (
+        select(contacts)
+        .select_from(contacts_search.join(contacts, contacts.c.id == contacts_search.c.rowid))
+        .where(
+            contacts_search.c.contacts_search.match(_trigram_phrase(term.lower())),
+            contacts.c.account_id == account_id,
+            condition,
+        )
+        # Ordered by the FTS table's rowid, which FTS5 returns in order: no sort, and the LIMIT ends the read.
+        .order_by(*sort_clauses(sort, contacts_search.c.rowid))
+        .offset((page - 1) * RESULTS_PER_PAGE)
+        .limit(RESULTS_PER_PAGE + extra)
+    )
+    return list(await uow.conn.execute(query))
 
 
 async def label_titles(uow: UnitOfWork, contact_id: int) -> list[str]:

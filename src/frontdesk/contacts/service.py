@@ -392,9 +392,7 @@ async def search_contacts(
     uow: UnitOfWork, account_id: int, *, q: str, page: int, sort: str | None, include_contact_inboxes: bool
 ) -> ContactPage:
     """Name, email, phone number or identifier containing ``q``; ``count`` is the size of this page."""
-    rows = await repository.page_of_contacts(
-        uow, account_id, [repository.search_condition(q.strip())], repository.sort_clauses(sort), page, extra=1
-    )
+    rows = await repository.page_of_matching_contacts(uow, account_id, q.strip(), sort, page, extra=1)
     has_more = len(rows) > repository.RESULTS_PER_PAGE
     rows = rows[: repository.RESULTS_PER_PAGE]
     return await _page(uow, rows, len(rows), include_contact_inboxes, has_more)

@@ -22,9 +22,18 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """What autogenerate compares: not what lives outside the metadata on purpose — SQLite's FTS5 table of
+    0007 and its shadow tables (``contacts_search_data`` …), and PostgreSQL's trigram indexes of 0005
+    (``ix_contacts_<column>_trgm``, made only where the pg_trgm extension can be installed)."""
+    searched = name is not None and (name == "contacts_search" or name.startswith("contacts_search_"))
+    trigram = name is not None and name.endswith("_trgm")
+    return not ((type_ == "table" and searched) or (type_ == "index" and trigram))
+
+
 def _upgrade(connection: Connection, config: Config) -> None:
     config.attributes["connection"] = connection
-    # Feature branches of the chain (each off 0001) all apply; a merge revision joins them.
+    # "heads": a database some branch of which a later revision merged is brought up all the same.
     command.upgrade(config, "heads")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from frontdesk.config import load_settings, normalize_database_url
+from frontdesk.migrate import include_name
 from frontdesk.models import metadata
 
 config = context.config
@@ -20,20 +21,13 @@ def _url() -> str:
     return normalize_database_url(configured) if configured else load_settings().database_url
 
 
-def _include_name(name: str | None, type_: str, _parents: Any) -> bool:
-    """Autogenerate leaves alone what is outside the metadata on purpose: SQLite's FTS5 table of 0007
-    and its shadow tables (``contacts_search_data`` …)."""
-    searched = name is not None and (name == "contacts_search" or name.startswith("contacts_search_"))
-    return not (type_ == "table" and searched)
-
-
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_name=_include_name,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -41,6 +41,8 @@ contacts = Table(
     UniqueConstraint("account_id", "phone_number"),
     Index("ix_contacts_account_id_created_at", "account_id", "created_at"),
     Index("ix_contacts_account_id_name", "account_id", "name"),
+    # The contact search walks an account's contacts in id order and stops after a page (0005).
+    Index("ix_contacts_account_id_id", "account_id", "id"),
     sqlite_autoincrement=True,
 )
 

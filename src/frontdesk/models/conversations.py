@@ -55,6 +55,8 @@ conversations = Table(
     Index("ix_conversations_inbox_id_status", "inbox_id", "status"),
     Index("ix_conversations_assignee_id_status", "assignee_id", "status"),
     Index("ix_conversations_team_id", "team_id"),
+    # The list's mine / unassigned / all counts, answered from the index (0005).
+    Index("ix_conversations_account_status_inbox_assignee", "account_id", "status", "inbox_id", "assignee_id"),
     sqlite_autoincrement=True,
 )
 

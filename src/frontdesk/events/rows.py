@@ -10,7 +10,7 @@ attach a connection of their own for anything it does not hold yet.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, select
@@ -20,28 +20,34 @@ T = TypeVar("T")
 
 
 class RowCache:
-    def __init__(self, conn: AsyncConnection | None, entries: dict[Hashable, Any] | None = None) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection | None,
+        entries: dict[Hashable, Any] | None = None,
+        *,
+        fallback: RowCache | None = None,
+    ) -> None:
         self.conn = conn
         self.entries: dict[Hashable, Any] = entries if entries is not None else {}
+        self.fallback = fallback
 
     def detached(self) -> RowCache:
         """The same rows without the connection (which the commit closes)."""
         return RowCache(None, self.entries)
 
-    def attached(self, conn: AsyncConnection) -> RowCache:
-        return RowCache(conn, self.entries)
-
-    def merge(self, other: RowCache) -> None:
-        """Take ``other``'s rows over this one's (``other`` is a later commit's state)."""
-        self.entries.update(other.entries)
+    def over(self, fallback: RowCache) -> RowCache:
+        """This cache's rows first, then ``fallback``'s, which loads (and keeps) what neither holds."""
+        return RowCache(None, self.entries, fallback=fallback)
 
     async def once(self, key: Hashable, load: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """``load``'s result for ``key``, loaded on the first call only."""
         if key in self.entries:
             value: T = self.entries[key]
             return value
+        if self.fallback is not None:
+            return await self.fallback.once(key, load)
         if self.conn is None:
-            raise RuntimeError(f"a detached row cache has no {key!r}: attach a connection first")
+            raise RuntimeError(f"a detached row cache has no {key!r}: put it over an attached one")
         loaded = await load(self.conn)
         self.entries[key] = loaded
         return loaded
@@ -53,3 +59,14 @@ class RowCache:
             return (await conn.execute(select(table).where(table.c.id == row_id))).first()
 
         return await self.once((table.name, row_id), load)
+
+    async def prefetch(self, table: Table, row_ids: Iterable[int]) -> None:
+        """Read the rows of ``table`` with these ids that this cache lacks, in one statement."""
+        missing = sorted({row_id for row_id in row_ids if (table.name, row_id) not in self.entries})
+        if not missing:
+            return
+        if self.conn is None:
+            raise RuntimeError("a detached row cache cannot prefetch")
+        found = {row.id: row for row in await self.conn.execute(select(table).where(table.c.id.in_(missing)))}
+        for row_id in missing:
+            self.entries[(table.name, row_id)] = found.get(row_id)

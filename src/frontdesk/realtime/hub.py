@@ -37,6 +37,10 @@ WELCOME = '{"type":"welcome"}'
 SLOW_CONSUMER = '{"type":"disconnect","reason":"slow_consumer","reconnect":true}'
 SHUTDOWN = '{"type":"disconnect","reason":"server_restart","reconnect":true}'
 RECENT_KEYS = 1024
+# Events built and published together (their rows read in a few statements for the whole batch).
+BATCH_EVENTS = 200
+# Commits whose frames may wait to be built before a request waits for room.
+MAX_PENDING_COMMITS = 5000
 PING_SLOTS = 30
 
 
@@ -200,7 +204,7 @@ class Hub:
         self.connections: set[Connection] = set()
         self.opened = 0
         self.streams: dict[str, set[Subscription]] = {}
-        self.events: asyncio.Queue[tuple[list[Event], RowCache]] = asyncio.Queue()
+        self.events: asyncio.Queue[tuple[list[Event], RowCache]] = asyncio.Queue(maxsize=MAX_PENDING_COMMITS)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._workers: list[asyncio.Task[None]] = []
         self.started = False
@@ -251,40 +255,45 @@ class Hub:
     # -- events → frames ---------------------------------------------------------------------------
 
     async def after_commit(self, events: list[Event], rows: RowCache) -> None:
-        """The dispatcher's after-commit listener: queue, never block the request."""
+        """The dispatcher's after-commit listener: queue, never build in the request. When the frames fall
+        ``MAX_PENDING_COMMITS`` commits behind, the request waits for room (memory stays bounded)."""
         if not self.started:
             return
         wanted = [event for event in events if payloads.handles(event)]
         if wanted:
-            self.events.put_nowait((wanted, rows))
+            await self.events.put((wanted, rows))
 
     async def _broadcast_events(self) -> None:
         while True:
-            batch, rows = await self.events.get()
-            # Later commits' rows over earlier ones: the frames show the newest committed state.
-            rows = RowCache(None, dict(rows.entries))
-            while not self.events.empty() and len(batch) < 100:
-                more, more_rows = self.events.get_nowait()
-                batch.extend(more)
-                rows.merge(more_rows)
+            batch = [await self.events.get()]
+            count = len(batch[0][0])
+            while not self.events.empty() and count < BATCH_EVENTS:
+                batch.append(self.events.get_nowait())
+                count += len(batch[-1][0])
             try:
-                await self.broadcast(batch, rows)
+                await self.broadcast(batch)
             except Exception:
-                logger.exception("realtime: broadcasting %d events failed", len(batch))
+                logger.exception("realtime: broadcasting %d events failed", count)
 
-    async def broadcast(self, events: Sequence[Event], known: RowCache | None = None) -> None:
-        """Build and publish the frames of ``events``; ``known`` holds rows already read for them."""
+    async def broadcast(self, commits: Sequence[tuple[Sequence[Event], RowCache | None]]) -> None:
+        """Build and publish the frames of several commits' events, in commit order.
+
+        Each commit's events see that commit's rows (what its webhook payloads read); what those lack is
+        read now, shared by the batch, with the rows the events name read in a few statements up front."""
         built: list[payloads.Broadcast] = []
         async with self.database.unit_of_work(write=False) as uow:
-            rows = known.attached(uow.conn) if known is not None else RowCache(uow.conn)
-            for event in events:
-                try:
-                    item = await payloads.build_broadcast(rows, event)
-                except Exception:
-                    logger.exception("realtime: building %s failed", event.name)
-                    continue
-                if item is not None:
-                    built.append(item)
+            fresh = RowCache(uow.conn)
+            await payloads.prefetch(fresh, [(event, known) for events, known in commits for event in events])
+            for events, known in commits:
+                rows = known.over(fresh) if known is not None else fresh
+                for event in events:
+                    try:
+                        item = await payloads.build_broadcast(rows, event)
+                    except Exception:
+                        logger.exception("realtime: building %s failed", event.name)
+                        continue
+                    if item is not None:
+                        built.append(item)
         for item in built:
             try:
                 await self.bus.publish(item.account_id, item.streams, msgspec.json.encode(item.message))

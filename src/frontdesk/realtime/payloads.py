@@ -11,7 +11,7 @@ inbox's token, ``"<account_id>:account_<account_id>"`` for the account stream.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from frontdesk.kit.time import unix
 from frontdesk.messages.enums import ACTIVITY, SENDER_CONTACT, SENDER_USER
 from frontdesk.messages.presenters import ContactInboxRef, MessageConversationData, SenderRows, message_push_data
 from frontdesk.models import account_users, contact_inboxes, contacts, conversations, inbox_members, messages, users
-from frontdesk.webhooks.payloads import agent, conversation_webhook_data, unread_count
+from frontdesk.webhooks.payloads import agent, conversation_webhook_data, prefetch_conversation_extras, unread_count
 
 MESSAGE_EVENTS = frozenset({"message.created", "message.updated", "first.reply.created"})
 # Conversation events and whether the contact's own token gets them too.
@@ -258,6 +258,28 @@ async def _contact_broadcast(rows: RowCache, event: Event) -> Broadcast | None:
 
 def _streams(account_id: int, tokens: Iterable[str]) -> list[str]:
     return [stream(account_id, token) for token in dict.fromkeys(tokens) if token]
+
+
+async def prefetch(rows: RowCache, pending: Sequence[tuple[Event, RowCache | None]]) -> None:
+    """Read into ``rows``, a statement per table, the messages, conversations, contact inboxes and contacts
+    the pending events name and their commits' caches do not hold."""
+
+    def wanted(table: Any, key: str) -> set[int]:
+        out: set[int] = set()
+        for event, known in pending:
+            row_id = event.subject.get(key)
+            if isinstance(row_id, int) and (known is None or (table.name, row_id) not in known.entries):
+                out.add(row_id)
+        return out
+
+    await rows.prefetch(messages, wanted(messages, "message_id"))
+    conversation_ids = wanted(conversations, "conversation_id")
+    await rows.prefetch(conversations, conversation_ids)
+    held = [rows.entries.get(("conversations", row_id)) for row_id in conversation_ids]
+    found = [row for row in held if row is not None]
+    await rows.prefetch(contact_inboxes, [row.contact_inbox_id for row in found if row.contact_inbox_id is not None])
+    await rows.prefetch(contacts, [row.contact_id for row in found])
+    await prefetch_conversation_extras(rows, conversation_ids)
 
 
 def handles(event: Event) -> bool:

@@ -6,10 +6,11 @@ Chatwoot sends nothing (an activity message, an update without changes, a row th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.agents.presenters import user_push_data, user_webhook_data
@@ -156,6 +157,41 @@ async def _last_chat(rows: RowCache, conversation_id: int) -> Any | None:
         return (await conn.execute(statement)).first()
 
     return await rows.once(("last_chat", conversation_id), load)
+
+
+async def prefetch_conversation_extras(rows: RowCache, conversation_ids: Iterable[int]) -> None:
+    """:func:`unread_count` and :func:`_last_chat` of many conversations in three statements, for the
+    conversations whose rows ``rows`` holds (read at the same moment)."""
+    held = [rows.entries.get(("conversations", row_id)) for row_id in set(conversation_ids)]
+    found = {row.id: row for row in held if row is not None}
+    ids = sorted(row_id for row_id in found if ("unread_count", row_id) not in rows.entries)
+    if rows.conn is None or not ids:
+        return
+    unread = await rows.conn.execute(
+        select(messages.c.conversation_id, func.count())
+        .join(conversations, conversations.c.id == messages.c.conversation_id)
+        .where(
+            messages.c.conversation_id.in_(ids),
+            messages.c.message_type == INCOMING,
+            or_(
+                conversations.c.agent_last_seen_at.is_(None),
+                messages.c.created_at > conversations.c.agent_last_seen_at,
+            ),
+        )
+        .group_by(messages.c.conversation_id)
+    )
+    counts = {row[0]: min(int(row[1]), UNREAD_LIMIT) for row in unread}
+    last_ids = (
+        select(func.max(messages.c.id))
+        .where(messages.c.conversation_id.in_(ids), messages.c.message_type != ACTIVITY, messages.c.private.is_(False))
+        .group_by(messages.c.conversation_id)
+    )
+    last = {
+        row.conversation_id: row for row in await rows.conn.execute(select(messages).where(messages.c.id.in_(last_ids)))
+    }
+    for row_id in ids:
+        rows.entries[("unread_count", row_id)] = counts.get(row_id, 0)
+        rows.entries[("last_chat", row_id)] = last.get(row_id)
 
 
 async def conversation_webhook_data(

@@ -228,6 +228,9 @@ class Hub:
         for task in self._workers:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        # Requests waiting for room in a full queue go on (their frames are not built any more).
+        while not self.events.empty():
+            self.events.get_nowait()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=2)
         await self.bus.stop()

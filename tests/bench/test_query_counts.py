@@ -41,7 +41,10 @@ class StatementCounter:
             event.remove(engine, "before_cursor_execute", self._record)
 
     def count(self, request: Callable[[], httpx.Response], *, settle: float = 0.0) -> int:
-        """Statements run by one request (and, with ``settle``, by work it leaves behind for that long)."""
+        """Statements run by one request (and, with ``settle``, by work it leaves behind for that long; the
+        work earlier requests left behind is given as long to finish first)."""
+        if settle:
+            time.sleep(settle)
         with self._lock:
             self.statements.clear()
         response = request()

@@ -33,6 +33,8 @@ class Cable:
         self.ws: ClientConnection = opened.__enter__()
         self.pings: list[dict[str, Any]] = []
         self.frames: list[dict[str, Any]] = []
+        # Frames read ahead (while looking for another one) that the next reads return first.
+        self.held: list[dict[str, Any]] = []
         self.welcome = self.recv(timeout=5)
 
     def close(self) -> None:
@@ -56,6 +58,8 @@ class Cable:
         return frame
 
     def next(self, timeout: float = 5.0, *, pings: bool = False) -> dict[str, Any]:
+        if self.held:
+            return self.held.pop(0)
         deadline = time.monotonic() + timeout
         while True:
             frame = self.recv(timeout=max(0.01, deadline - time.monotonic()))
@@ -65,11 +69,21 @@ class Cable:
             return frame
 
     def subscribe(self, ident: str) -> dict[str, Any]:
-        """Subscribe; answers the confirm/reject frame (the presence.update after a confirm is read too)."""
+        """Subscribe; answers the confirm/reject frame (the presence.update after a confirm is read too).
+
+        Events delivered live between the confirm and the presence.update are kept for the next reads."""
         self.send("subscribe", ident)
         answer = self.next()
         if answer.get("type") == "confirm_subscription":
-            self.presence = self.event("presence.update")
+            early: list[dict[str, Any]] = []
+            while True:
+                frame = self.next()
+                message = frame.get("message")
+                if isinstance(message, dict) and message.get("event") == "presence.update":
+                    self.presence = message
+                    break
+                early.append(frame)
+            self.held = early + self.held
         return answer
 
     def event(self, name: str | None = None, timeout: float = 5.0) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy import select
 
-from frontdesk.auth.tokens import find_user_and_membership, find_user_by_token
+from frontdesk.auth.tokens import find_user_and_membership, find_user_by_token, membership_columns
 from frontdesk.db import Database, UnitOfWork
 from frontdesk.errors import NotSignedIn, Unauthorized, not_authorized
 from frontdesk.kit.tokens import TokenVault
@@ -167,14 +167,8 @@ class AccountContext:
 async def find_membership(uow: UnitOfWork, account_id: int, user_id: int) -> Membership | None:
     row = (
         await uow.conn.execute(
-            select(
-                account_users.c.id.label("membership_id"),
-                account_users.c.role.label("membership_role"),
-                account_users.c.availability.label("membership_availability"),
-                account_users.c.auto_offline.label("membership_auto_offline"),
-                accounts.c.name.label("account_name"),
-                accounts.c.status.label("account_status"),
-            )
+            select(*membership_columns())
+            .select_from(account_users)
             .join(accounts, accounts.c.id == account_users.c.account_id)
             .where(account_users.c.account_id == account_id, account_users.c.user_id == user_id)
         )

@@ -53,6 +53,18 @@ async def find_user_by_token(uow: UnitOfWork, vault: TokenVault, token: str) -> 
     return result.first()
 
 
+def membership_columns() -> list[Any]:
+    """A user's account_users row and its account's name and status, labelled ``membership_*`` / ``account_*``."""
+    return [
+        account_users.c.id.label("membership_id"),
+        account_users.c.role.label("membership_role"),
+        account_users.c.availability.label("membership_availability"),
+        account_users.c.auto_offline.label("membership_auto_offline"),
+        accounts.c.name.label("account_name"),
+        accounts.c.status.label("account_status"),
+    ]
+
+
 async def find_user_and_membership(uow: UnitOfWork, vault: TokenVault, token: str, account_id: int) -> Any | None:
     """:func:`find_user_by_token` and the user's membership of ``account_id`` in one statement.
 
@@ -60,15 +72,7 @@ async def find_user_and_membership(uow: UnitOfWork, vault: TokenVault, token: st
     NULL when the user does not belong to the account (the token is still valid)."""
     membership = account_users.join(accounts, accounts.c.id == account_users.c.account_id)
     result = await uow.conn.execute(
-        select(
-            users,
-            account_users.c.id.label("membership_id"),
-            account_users.c.role.label("membership_role"),
-            account_users.c.availability.label("membership_availability"),
-            account_users.c.auto_offline.label("membership_auto_offline"),
-            accounts.c.name.label("account_name"),
-            accounts.c.status.label("account_status"),
-        )
+        select(users, *membership_columns())
         .select_from(
             access_tokens.join(users, access_tokens.c.owner_id == users.c.id).outerjoin(
                 membership, and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id)

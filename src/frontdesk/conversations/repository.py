@@ -304,10 +304,9 @@ async def last_messages(uow: UnitOfWork, conversation_ids: Sequence[int]) -> lis
     return list(result)
 
 
-async def unread_counts(uow: UnitOfWork, conversation_ids: Sequence[int]) -> dict[int, int]:
-    if not conversation_ids:
-        return {}
-    result = await uow.conn.execute(
+def unread_counts_select(conversation_ids: Sequence[int]) -> Select[Any]:
+    """(conversation id, incoming messages since the agents last looked), uncapped."""
+    return (
         select(messages.c.conversation_id, func.count())
         .join(conversations, conversations.c.id == messages.c.conversation_id)
         .where(
@@ -320,6 +319,12 @@ async def unread_counts(uow: UnitOfWork, conversation_ids: Sequence[int]) -> dic
         )
         .group_by(messages.c.conversation_id)
     )
+
+
+async def unread_counts(uow: UnitOfWork, conversation_ids: Sequence[int]) -> dict[int, int]:
+    if not conversation_ids:
+        return {}
+    result = await uow.conn.execute(unread_counts_select(conversation_ids))
     return {row[0]: min(int(row[1]), UNREAD_COUNT_LIMIT) for row in result}
 
 

@@ -25,10 +25,16 @@ from frontdesk.contacts.presenters import contact_push_data
 from frontdesk.events.dispatcher import Event
 from frontdesk.events.rows import RowCache
 from frontdesk.kit.time import unix
-from frontdesk.messages.enums import ACTIVITY, SENDER_CONTACT, SENDER_USER
-from frontdesk.messages.presenters import ContactInboxRef, MessageConversationData, SenderRows, message_push_data
+from frontdesk.messages.enums import ACTIVITY
+from frontdesk.messages.presenters import ContactInboxRef, MessageConversationData, message_push_data
 from frontdesk.models import account_users, contact_inboxes, contacts, conversations, inbox_members, messages, users
-from frontdesk.webhooks.payloads import agent, conversation_webhook_data, prefetch_conversation_extras, unread_count
+from frontdesk.webhooks.payloads import (
+    agent,
+    conversation_webhook_data,
+    prefetch_conversation_extras,
+    sender_rows,
+    unread_count,
+)
 
 MESSAGE_EVENTS = frozenset({"message.created", "message.updated", "first.reply.created"})
 # Conversation events and whether the contact's own token gets them too.
@@ -106,18 +112,6 @@ async def performer_push_data(rows: RowCache, account_id: int, user_id: Any) -> 
     return msgspec.to_builtins(user_push_data(row, row.availability)) if row is not None else None
 
 
-async def _senders(rows: RowCache, account_id: int, message: Any) -> SenderRows:
-    if message.sender_id is None:
-        return SenderRows()
-    if message.sender_type == SENDER_USER:
-        user = await agent(rows, account_id, message.sender_id)
-        return SenderRows(users={user.id: user} if user is not None else {})
-    if message.sender_type == SENDER_CONTACT:
-        contact = await rows.row(contacts, message.sender_id)
-        return SenderRows(contacts={contact.id: contact} if contact is not None else {})
-    return SenderRows()
-
-
 async def message_push_event_data(
     rows: RowCache, message: Any, conversation: Any, contact_inbox: Any
 ) -> dict[str, Any]:
@@ -128,7 +122,7 @@ async def message_push_event_data(
         last_activity_at=unix(conversation.last_activity_at),
         contact_inbox=ContactInboxRef(source_id=contact_inbox.source_id if contact_inbox is not None else None),
     )
-    senders = await _senders(rows, conversation.account_id, message)
+    senders = await sender_rows(rows, conversation.account_id, message)
     data: dict[str, Any] = msgspec.to_builtins(message_push_data(message, conversation.display_id, block, senders))
     return data
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.agents.presenters import user_push_data, user_webhook_data
@@ -46,7 +46,7 @@ PRIORITY_NAMES = {0: "low", 1: "medium", 2: "high", 3: "urgent"}
 MESSAGE_TYPE_NAMES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
 SENDER_NAME_TYPE_NAMES = {0: "friendly", 1: "professional"}
 # Chatwoot's unread_incoming_messages: the last ten unread incoming messages.
-UNREAD_LIMIT = 10
+UNREAD_LIMIT = conversation_repository.UNREAD_COUNT_LIMIT
 
 # Webhook event names, as Chatwoot's Webhook::ALLOWED_WEBHOOK_EVENTS.
 ALLOWED_WEBHOOK_EVENTS = (
@@ -115,7 +115,8 @@ async def agent(rows: RowCache, account_id: int, user_id: int) -> Any | None:
     return await rows.once(("agent", account_id, user_id), load)
 
 
-async def _sender_rows(rows: RowCache, account_id: int, message: Any) -> SenderRows:
+async def sender_rows(rows: RowCache, account_id: int, message: Any) -> SenderRows:
+    """The message's sender (an agent of the account, or a contact), as SenderRows."""
     if message.sender_id is None:
         return SenderRows()
     if message.sender_type == SENDER_USER:
@@ -167,20 +168,10 @@ async def prefetch_conversation_extras(rows: RowCache, conversation_ids: Iterabl
     ids = sorted(row_id for row_id in found if ("unread_count", row_id) not in rows.entries)
     if rows.conn is None or not ids:
         return
-    unread = await rows.conn.execute(
-        select(messages.c.conversation_id, func.count())
-        .join(conversations, conversations.c.id == messages.c.conversation_id)
-        .where(
-            messages.c.conversation_id.in_(ids),
-            messages.c.message_type == INCOMING,
-            or_(
-                conversations.c.agent_last_seen_at.is_(None),
-                messages.c.created_at > conversations.c.agent_last_seen_at,
-            ),
-        )
-        .group_by(messages.c.conversation_id)
-    )
-    counts = {row[0]: min(int(row[1]), UNREAD_LIMIT) for row in unread}
+    counts = {
+        row[0]: min(int(row[1]), UNREAD_LIMIT)
+        for row in await rows.conn.execute(conversation_repository.unread_counts_select(ids))
+    }
     last_ids = (
         select(func.max(messages.c.id))
         .where(messages.c.conversation_id.in_(ids), messages.c.message_type != ACTIVITY, messages.c.private.is_(False))
@@ -221,7 +212,7 @@ async def conversation_webhook_data(
     last_chat = await _last_chat(rows, conversation.id)
     pushed: list[Any] = []
     if last_chat is not None:
-        senders = await _sender_rows(rows, conversation.account_id, last_chat)
+        senders = await sender_rows(rows, conversation.account_id, last_chat)
         block = MessageConversationData(
             assignee_id=conversation.assignee_id,
             unread_count=unread,

@@ -128,6 +128,10 @@ def test_filter_rejects_bad_keys_operators_and_values(admin: Admin) -> None:
     bad_date = admin.api.post(path, json={"payload": [_condition("created_at", "is_greater_than", ["soon"])]})
     assert bad_date.status_code == 422
     assert bad_date.json() == {"error": "Invalid value. The values provided for created_at are invalid"}
+    for days in ("1000000", "99999999999", "-5000000"):
+        far = admin.api.post(path, json={"payload": [_condition("created_at", "days_before", [days])]})
+        assert far.status_code == 422, (days, far.text)
+        assert far.json() == {"error": "Invalid value. The values provided for created_at are invalid"}
     bad_joiner = admin.api.post(path, json={"payload": [_condition("name", "equal_to", ["a"], "XOR")]})
     assert bad_joiner.status_code == 422
     assert bad_joiner.json() == {"error": 'Query operator must be either "AND" or "OR".'}

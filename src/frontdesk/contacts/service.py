@@ -526,10 +526,10 @@ def build_filter(account_id: int, conditions: Sequence[Any]) -> ColumnElement[bo
 def _date_operand(operator: str, value: Any, invalid: Unprocessable) -> tuple[str, date]:
     if operator == "days_before":
         try:
-            days = int(str(value).strip())
-        except ValueError:
+            return "is_less_than", utc_now().date() - timedelta(days=int(str(value).strip()))
+        except (ValueError, OverflowError):
+            # Not a number, or a date before year 1 / beyond 9999: the value is invalid, not a missing resource.
             raise invalid from None
-        return "is_less_than", utc_now().date() - timedelta(days=days)
     try:
         return operator, date.fromisoformat(str(value).strip()[:10])
     except ValueError:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -435,3 +437,26 @@ def test_idempotent_client_api_writes(
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.json() == created.json()
     assert scalar(test_database, "SELECT count(*) FROM contacts WHERE name = 'Idem'") == 1
+
+
+def test_concurrent_client_api_retries_write_one_message(
+    server: RunningServer, client: httpx.Client, inbox: PublicInboxRef, test_database: ThrowawayDatabase
+) -> None:
+    """Eight retries of one end user's message at once (a flaky mobile connection): one row, one body."""
+    contact = new_contact(client, inbox)
+    conversation = new_conversation(client, inbox, contact["source_id"])
+    path = f"{inbox.conversation(contact['source_id'], conversation['id'])}/messages"
+    attempts = 8
+    barrier = threading.Barrier(attempts)
+
+    def attempt(_: int) -> httpx.Response:
+        with httpx.Client(base_url=server.base_url, timeout=30) as anonymous:
+            barrier.wait()
+            return anonymous.post(path, json={"content": "sent once"}, headers={"Idempotency-Key": "tap-1"})
+
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        responses = list(pool.map(attempt, range(attempts)))
+    assert [response.status_code for response in responses] == [200] * attempts
+    assert len({response.content for response in responses}) == 1
+    assert sum(response.headers.get("idempotent-replayed") == "true" for response in responses) == attempts - 1
+    assert scalar(test_database, "SELECT count(*) FROM messages WHERE content = 'sent once'") == 1

@@ -30,6 +30,26 @@ def _document_for_account(server: RunningServer, account_id: int) -> dict[str, A
     return document
 
 
+# CPython 3.11's ast module (gh-106905) can raise this inside Hypothesis while it describes a strategy: a crash
+# of the fuzzer itself, before any request of that example is sent, not an answer of Frontdesk's.
+TOOL_CRASH = "AST constructor recursion depth mismatch"
+_HEADER = re.compile(r"^=+ ([A-Z]+) =+$", re.MULTILINE)
+_ENTRY = re.compile(r"^_+ .+ _+$", re.MULTILINE)
+
+
+def _sections(output: str) -> dict[str, str]:
+    """schemathesis' report by its ``==== NAME ====`` sections."""
+    headers = list(_HEADER.finditer(output))
+    ends = [header.start() for header in headers[1:]] + [len(output)]
+    return {header.group(1): output[header.end() : end] for header, end in zip(headers, ends, strict=False)}
+
+
+def _entries(section: str) -> list[str]:
+    """A section's ``____ METHOD path ____`` entries."""
+    starts = [match.start() for match in _ENTRY.finditer(section)]
+    return [section[start:end] for start, end in zip(starts, [*starts[1:], len(section)], strict=False)]
+
+
 def test_no_operation_answers_500_to_generated_input(server: RunningServer, admin: Admin, tmp_path: Path) -> None:
     schema_file = tmp_path / "openapi.json"
     schema_file.write_text(json.dumps(_document_for_account(server, admin.account_id)))
@@ -69,9 +89,12 @@ def test_no_operation_answers_500_to_generated_input(server: RunningServer, admi
         timeout=600,
     )
     output = result.stdout + result.stderr
-    # The errors and failures sections name the operation and the request; the summary after them is long.
-    found = [at for at in (output.find("ERRORS"), output.find("FAILURES")) if at >= 0]
-    assert result.returncode == 0, output[min(found) : min(found) + 6000] if found else output[-6000:]
+    sections = _sections(output)
+    # A failed check (a 500) fails the test; so does any error of the run except the tool's own crash below.
+    assert "FAILURES" not in sections, sections["FAILURES"][:6000]
+    errors = [entry for entry in _entries(sections.get("ERRORS", "")) if TOOL_CRASH not in entry]
+    assert not errors, "\n".join(errors)[:6000]
+    assert result.returncode == 0 or "ERRORS" in sections, output[-6000:]
     summary = re.search(r"(\d+) passed", output)
     # The run is bounded in time; under load it may not reach every operation, but it must reach many.
     assert summary is not None and int(summary.group(1)) >= 40, output[-3000:]

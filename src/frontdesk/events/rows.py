@@ -5,7 +5,7 @@ the commit) of one unit of work need mostly the same rows: the message, its conv
 the contact, the sender. A :class:`RowCache` made for the commit reads each of them once: the
 in-transaction listeners read through it on the transaction's own connection, so what they read is
 exactly what commits; the after-commit listeners get it detached, holding that committed state, and
-attach a connection of their own for anything it does not hold yet.
+put it ``over`` a cache on a connection of their own, which reads (once) what it does not hold yet.
 """
 
 from __future__ import annotations

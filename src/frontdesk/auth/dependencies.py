@@ -70,9 +70,13 @@ def token_from_headers(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
+def _is_account_id(value: object) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ACCOUNT_ID
+
+
 def _path_account_id(request: Request[Any, Any, Any]) -> int | None:
     value = request.path_params.get("account_id")
-    return value if isinstance(value, int) and 0 < value <= MAX_ACCOUNT_ID else None
+    return value if _is_account_id(value) else None
 
 
 def _membership(account_id: int, row: Any) -> Membership | None:
@@ -206,7 +210,7 @@ async def _resolve_account(account_id: int, current_user: CurrentUser, uow: Unit
     preloaded = current_user.preloaded_membership
     if preloaded is not None and preloaded[0] == account_id:
         membership = preloaded[1]
-    elif 0 < account_id <= MAX_ACCOUNT_ID:
+    elif _is_account_id(account_id):
         membership = await find_membership(uow, account_id, current_user.id)
     else:
         membership = None

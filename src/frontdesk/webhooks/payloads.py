@@ -45,8 +45,6 @@ CONVERSATION_STATUS_NAMES = {0: "open", 1: "resolved", 2: "pending", 3: "snoozed
 PRIORITY_NAMES = {0: "low", 1: "medium", 2: "high", 3: "urgent"}
 MESSAGE_TYPE_NAMES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
 SENDER_NAME_TYPE_NAMES = {0: "friendly", 1: "professional"}
-# Chatwoot's unread_incoming_messages: the last ten unread incoming messages.
-UNREAD_LIMIT = conversation_repository.UNREAD_COUNT_LIMIT
 
 # Webhook event names, as Chatwoot's Webhook::ALLOWED_WEBHOOK_EVENTS.
 ALLOWED_WEBHOOK_EVENTS = (
@@ -135,7 +133,7 @@ async def unread_count(rows: RowCache, conversation: Any) -> int:
         condition = and_(messages.c.conversation_id == conversation.id, messages.c.message_type == INCOMING)
         if conversation.agent_last_seen_at is not None:
             condition = and_(condition, messages.c.created_at > conversation.agent_last_seen_at)
-        limited = select(messages.c.id).where(condition).limit(UNREAD_LIMIT).subquery()
+        limited = select(messages.c.id).where(condition).limit(conversation_repository.UNREAD_COUNT_LIMIT).subquery()
         return int((await conn.execute(select(func.count()).select_from(limited))).scalar_one())
 
     return await rows.once(("unread_count", conversation.id), load)
@@ -169,7 +167,7 @@ async def prefetch_conversation_extras(rows: RowCache, conversation_ids: Iterabl
     if rows.conn is None or not ids:
         return
     counts = {
-        row[0]: min(int(row[1]), UNREAD_LIMIT)
+        row[0]: min(int(row[1]), conversation_repository.UNREAD_COUNT_LIMIT)
         for row in await rows.conn.execute(conversation_repository.unread_counts_select(ids))
     }
     last_ids = (

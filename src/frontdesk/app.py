@@ -103,7 +103,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        database = Database(settings.database_url)
+        database = Database(settings.database_url, cache=True)
+        await database.start()
         realtime = Hub(settings, database)
         register_listeners(database.dispatcher, settings, realtime=realtime.after_commit)
         app.state.database = database

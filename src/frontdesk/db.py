@@ -14,10 +14,17 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.dml import UpdateBase
 
+from frontdesk.cache.invalidation import CHANNEL as CACHE_CHANNEL
+from frontdesk.cache.invalidation import notify_payload
+from frontdesk.cache.regions import CACHED_TABLES, ProcessCache, written_tables
 from frontdesk.events.dispatcher import Dispatcher, Event
+
+# The UnitOfWork a pooled connection currently serves (in its ``info``), for the write recorder below.
+_UOW_KEY = "frontdesk.uow"
 
 
 def _json_serializer(value: Any) -> str:
@@ -57,13 +64,29 @@ def _create_sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
     return engine
 
 
+def _record_write(conn: Connection, statement: Any, *_: Any) -> None:
+    """After every Core statement: an INSERT, UPDATE or DELETE tells its unit of work what it changed."""
+    if isinstance(statement, UpdateBase):
+        uow: UnitOfWork | None = conn.info.get(_UOW_KEY)
+        if uow is not None:
+            uow.note_written(written_tables(statement))
+
+
 class Database:
     """The engines of one database, and the dispatcher whose events ride on its transactions."""
 
-    def __init__(self, url: str, dispatcher: Dispatcher | None = None, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, dispatcher: Dispatcher | None = None, *, pool_size: int = 10, cache: bool = False
+    ) -> None:
+        """``cache``: use this process's :class:`ProcessCache` (the serving process does). On SQLite it is on
+        at once (one process serves); on PostgreSQL it turns on when :meth:`start` hears other processes'
+        invalidations. Other processes (workers, commands) read the database every time."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.dispatcher = dispatcher or Dispatcher()
+        self.cache = ProcessCache(enabled=cache and self.is_sqlite)
+        self._wants_cache = cache
+        self._invalidation_feed: Any = None
         if self.is_sqlite:
             self.write_engine = _create_sqlite_engine(url, writer=True)
             self.read_engine = _create_sqlite_engine(url, writer=False)
@@ -77,8 +100,20 @@ class Database:
                 pool_pre_ping=False,
             )
             self.read_engine = self.write_engine
+        event.listen(self.write_engine.sync_engine, "after_execute", _record_write)
+
+    async def start(self) -> None:
+        """Start what the database needs beyond its pools: on PostgreSQL, the cache's invalidation feed."""
+        if self._wants_cache and not self.is_sqlite and self._invalidation_feed is None:
+            from frontdesk.cache.invalidation import InvalidationFeed
+
+            self._invalidation_feed = InvalidationFeed(self.url, self.cache)
+            await self._invalidation_feed.start()
 
     async def dispose(self) -> None:
+        if self._invalidation_feed is not None:
+            await self._invalidation_feed.stop()
+            self._invalidation_feed = None
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
@@ -119,6 +154,13 @@ class UnitOfWork:
         self.database = database
         self.events: list[Event] = []
         self.closed = False
+        # Tables this transaction changed through Core statements (cascades included).
+        self.written: set[str] = set()
+        # Rows the work holds in their final state for this transaction, keyed as RowCache keys them
+        # (``(table name, id)`` …): the commit's payloads start from them instead of reading them again.
+        # A later Core write to one of their tables drops that table's rows.
+        self.known_rows: dict[Any, Any] = {}
+        conn.sync_connection.info[_UOW_KEY] = self  # type: ignore[union-attr]
 
     @property
     def is_sqlite(self) -> bool:
@@ -127,18 +169,36 @@ class UnitOfWork:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
+    def note_written(self, tables: frozenset[str]) -> None:
+        if not tables:
+            return
+        self.written.update(tables)
+        if self.known_rows:
+            for key in [key for key in self.known_rows if isinstance(key, tuple) and key[0] in tables]:
+                del self.known_rows[key]
+
+    def know_row(self, table_name: str, row_id: int, row: Any) -> None:
+        """Hand the commit's payloads a row this work already holds in its final state."""
+        self.known_rows[(table_name, row_id)] = row
+
     async def commit(self) -> None:
         if self.closed:
             return
         rows = None
+        stale = self.written & CACHED_TABLES
         try:
             if self.events:
                 rows = await self.database.dispatcher.before_commit(self)
+            if stale and not self.is_sqlite:
+                # Sent by PostgreSQL when (and only if) this transaction commits.
+                await self.conn.exec_driver_sql("SELECT pg_notify($1, $2)", (CACHE_CHANNEL, notify_payload(stale)))
             await self.conn.commit()
         except BaseException:
             await self.rollback()
             raise
-        self.closed = True
+        self._close_bookkeeping()
+        if stale:
+            self.database.cache.invalidate(stale)
         await self.conn.close()
         if rows is not None:
             await self.database.dispatcher.after_commit(self.events, rows.detached())
@@ -146,9 +206,15 @@ class UnitOfWork:
     async def rollback(self) -> None:
         if self.closed:
             return
-        self.closed = True
+        self._close_bookkeeping()
         self.events.clear()
         try:
             await self.conn.rollback()
         finally:
             await self.conn.close()
+
+    def _close_bookkeeping(self) -> None:
+        self.closed = True
+        info = self.conn.sync_connection.info  # type: ignore[union-attr]
+        if info.get(_UOW_KEY) is self:
+            del info[_UOW_KEY]

@@ -35,6 +35,7 @@ def _insert_webhook(database: ThrowawayDatabase, account_id: int, url: str, subs
             ),
             {"a": account_id, "u": url, "s": '["' + '","'.join(subscriptions) + '"]', "n": now},
         )
+    database.changed()
 
 
 def _api_inbox_pointing_at(owner: Admin, database: ThrowawayDatabase, url: str) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def _api_inbox_pointing_at(owner: Admin, database: ThrowawayDatabase, url: str) 
             ),
             {"u": url, "i": inbox["id"]},
         )
+    database.changed()
     return inbox
 
 

@@ -115,16 +115,26 @@ async def _resolve_current_user(request: Request[Any, Any, State], uow: UnitOfWo
         raise NotSignedIn()
     vault: TokenVault = request.app.state.vault
     account_id = _path_account_id(request)
-    if account_id is None:
-        row = await find_user_by_token(uow, vault, token)
-        preloaded = None
-    else:
-        # The hot path: user and membership in one statement.
-        row = await find_user_and_membership(uow, vault, token, account_id)
-        preloaded = (account_id, _membership(account_id, row))
-    if row is None:
+    digest = vault.digest(token)
+
+    async def load() -> CurrentUser | None:
+        if account_id is None:
+            row = await find_user_by_token(uow, digest)
+            preloaded = None
+        else:
+            # User and membership in one statement.
+            row = await find_user_and_membership(uow, digest, account_id)
+            preloaded = (account_id, _membership(account_id, row))
+        if row is None:
+            return None
+        return CurrentUser(id=row.id, name=row.name, email=row.email, row=row, preloaded_membership=preloaded)
+
+    # The hot path: a token seen before costs no statement (invalidated by any change to tokens, users,
+    # memberships or accounts). An unknown token is not remembered, so a new one works at once.
+    user = await uow.database.cache.get("auth", (digest, account_id), load, uow.written)
+    if user is None:
         raise Unauthorized("Invalid Access Token")
-    return CurrentUser(id=row.id, name=row.name, email=row.email, row=row, preloaded_membership=preloaded)
+    return user
 
 
 async def _user_from_session(request: Request[Any, Any, State], uow: UnitOfWork) -> CurrentUser | None:

@@ -43,12 +43,13 @@ async def reveal_access_token(uow: UnitOfWork, vault: TokenVault, owner_type: st
     return vault.decrypt(ciphertext)
 
 
-async def find_user_by_token(uow: UnitOfWork, vault: TokenVault, token: str) -> Any | None:
-    """The user row a token opens, or None. One indexed look-up; no slow hash per request."""
+async def find_user_by_token(uow: UnitOfWork, digest: str) -> Any | None:
+    """The user row a token (by its :meth:`TokenVault.digest`) opens, or None. One indexed look-up; no slow
+    hash per request."""
     result = await uow.conn.execute(
         select(users)
         .join(access_tokens, access_tokens.c.owner_id == users.c.id)
-        .where(access_tokens.c.token_digest == vault.digest(token), access_tokens.c.owner_type == "User")
+        .where(access_tokens.c.token_digest == digest, access_tokens.c.owner_type == "User")
     )
     return result.first()
 
@@ -65,7 +66,7 @@ def membership_columns() -> list[Any]:
     ]
 
 
-async def find_user_and_membership(uow: UnitOfWork, vault: TokenVault, token: str, account_id: int) -> Any | None:
+async def find_user_and_membership(uow: UnitOfWork, digest: str, account_id: int) -> Any | None:
     """:func:`find_user_by_token` and the user's membership of ``account_id`` in one statement.
 
     The row carries the users columns plus ``membership_*`` and ``account_*`` columns, which are
@@ -78,6 +79,6 @@ async def find_user_and_membership(uow: UnitOfWork, vault: TokenVault, token: st
                 membership, and_(account_users.c.user_id == users.c.id, account_users.c.account_id == account_id)
             )
         )
-        .where(access_tokens.c.token_digest == vault.digest(token), access_tokens.c.owner_type == "User")
+        .where(access_tokens.c.token_digest == digest, access_tokens.c.owner_type == "User")
     )
     return result.first()

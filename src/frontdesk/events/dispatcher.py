@@ -60,7 +60,7 @@ class Dispatcher:
         """Run the in-transaction listeners; the rows they read are the state that commits."""
         from frontdesk.events.rows import RowCache
 
-        rows = RowCache(uow.conn)
+        rows = RowCache(uow.conn, dict(uow.known_rows), shared=uow.database.cache, written=uow.written)
         # A failing in-transaction listener fails the whole unit of work: nothing half-written.
         for listener in self.in_transaction:
             await listener(uow, uow.events, rows)

@@ -16,20 +16,30 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from frontdesk.cache.regions import ROW_TABLES, ProcessCache
+
 T = TypeVar("T")
 
 
 class RowCache:
+    """``shared``: the process's cache, through which the rows and values that rarely change (inboxes,
+    channels, accounts, agents, recipients) are read; ``written``: the tables the connection's transaction
+    changed (those are read around the process cache)."""
+
     def __init__(
         self,
         conn: AsyncConnection | None,
         entries: dict[Hashable, Any] | None = None,
         *,
         fallback: RowCache | None = None,
+        shared: ProcessCache | None = None,
+        written: set[str] | None = None,
     ) -> None:
         self.conn = conn
         self.entries: dict[Hashable, Any] = entries if entries is not None else {}
         self.fallback = fallback
+        self.shared = shared
+        self.written: set[str] = written if written is not None else set()
 
     def detached(self) -> RowCache:
         """The same rows without the connection (which the commit closes)."""
@@ -39,16 +49,23 @@ class RowCache:
         """This cache's rows first, then ``fallback``'s, which loads (and keeps) what neither holds."""
         return RowCache(None, self.entries, fallback=fallback)
 
-    async def once(self, key: Hashable, load: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """``load``'s result for ``key``, loaded on the first call only."""
+    async def once(
+        self, key: Hashable, load: Callable[[AsyncConnection], Awaitable[T]], *, region: str | None = None
+    ) -> T:
+        """``load``'s result for ``key``, loaded on the first call only (through the process cache's
+        ``region`` when one is named)."""
         if key in self.entries:
             value: T = self.entries[key]
             return value
         if self.fallback is not None:
-            return await self.fallback.once(key, load)
-        if self.conn is None:
+            return await self.fallback.once(key, load, region=region)
+        conn = self.conn
+        if conn is None:
             raise RuntimeError(f"a detached row cache has no {key!r}: put it over an attached one")
-        loaded = await load(self.conn)
+        if region is not None and self.shared is not None:
+            loaded = await self.shared.get(region, key, lambda: load(conn), self.written)
+        else:
+            loaded = await load(conn)
         self.entries[key] = loaded
         return loaded
 
@@ -58,7 +75,7 @@ class RowCache:
         async def load(conn: AsyncConnection) -> Any | None:
             return (await conn.execute(select(table).where(table.c.id == row_id))).first()
 
-        return await self.once((table.name, row_id), load)
+        return await self.once((table.name, row_id), load, region="rows" if table.name in ROW_TABLES else None)
 
     async def prefetch(self, table: Table, row_ids: Iterable[int]) -> None:
         """Read the rows of ``table`` with these ids that this cache lacks, in one statement."""

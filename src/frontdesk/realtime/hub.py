@@ -285,7 +285,7 @@ class Hub:
         read now, shared by the batch, with the rows the events name read in a few statements up front."""
         built: list[payloads.Broadcast] = []
         async with self.database.unit_of_work(write=False) as uow:
-            fresh = RowCache(uow.conn)
+            fresh = RowCache(uow.conn, shared=self.database.cache)
             await payloads.prefetch(fresh, [(event, known) for events, known in commits for event in events])
             for events, known in commits:
                 rows = known.over(fresh) if known is not None else fresh

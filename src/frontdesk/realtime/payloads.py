@@ -80,7 +80,7 @@ async def user_tokens(rows: RowCache, account_id: int, inbox_id: int) -> dict[in
         )
         return {row.id: row.pubsub_token for row in result}
 
-    return await rows.once(("user_tokens", account_id, inbox_id), load)
+    return await rows.once(("user_tokens", account_id, inbox_id), load, region="recipients")
 
 
 async def contact_inbox_tokens(rows: RowCache, contact_inbox: Any) -> list[str]:

@@ -115,12 +115,15 @@ async def lock_ordering_keys(uow: UnitOfWork, keys: set[str], *, notify: bool = 
 
 
 async def _account_webhooks(uow: UnitOfWork, account_id: int) -> list[Any]:
-    result = await uow.conn.execute(
-        select(webhooks.c.id, webhooks.c.url, webhooks.c.subscriptions)
-        .where(webhooks.c.account_id == account_id, webhooks.c.webhook_type == 0)
-        .order_by(webhooks.c.id)
-    )
-    return list(result)
+    async def load() -> list[Any]:
+        result = await uow.conn.execute(
+            select(webhooks.c.id, webhooks.c.url, webhooks.c.subscriptions)
+            .where(webhooks.c.account_id == account_id, webhooks.c.webhook_type == 0)
+            .order_by(webhooks.c.id)
+        )
+        return list(result)
+
+    return await uow.database.cache.get("webhooks", account_id, load, uow.written)
 
 
 async def _api_inbox_url(rows: RowCache, inbox_id: int) -> str | None:

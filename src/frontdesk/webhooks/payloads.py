@@ -110,7 +110,7 @@ async def agent(rows: RowCache, account_id: int, user_id: int) -> Any | None:
         statement = conversation_repository.account_users_select(account_id, [user_id], include_departed=True)
         return (await conn.execute(statement)).first()
 
-    return await rows.once(("agent", account_id, user_id), load)
+    return await rows.once(("agent", account_id, user_id), load, region="agents")
 
 
 async def sender_rows(rows: RowCache, account_id: int, message: Any) -> SenderRows:

@@ -7,7 +7,7 @@ SQLite (the embedded default) gets one writer connection whose transactions star
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.dispatcher = dispatcher or Dispatcher()
         self.cache = ProcessCache(enabled=cache and self.is_sqlite)
+        # Called with (connection, SQL) for each statement run straight through the driver (which Core's
+        # events do not see): the tests' statement counters.
+        self.driver_observers: list[Callable[[Connection, str], None]] = []
         self._wants_cache = cache
         self._invalidation_feed: Any = None
         if self.is_sqlite:
@@ -154,12 +157,16 @@ class UnitOfWork:
         self.database = database
         self.events: list[Event] = []
         self.closed = False
+        # "request" for a request's transaction (kit.transactions), "work" for anything else.
+        self.origin = "work"
         # Tables this transaction changed through Core statements (cascades included).
         self.written: set[str] = set()
         # Rows the work holds in their final state for this transaction, keyed as RowCache keys them
         # (``(table name, id)`` …): the commit's payloads start from them instead of reading them again.
         # A later Core write to one of their tables drops that table's rows.
         self.known_rows: dict[Any, Any] = {}
+        # The driver's own connection, once a hot-path statement asked for it (frontdesk.kit.driver).
+        self.driver_connection: Any = None
         conn.sync_connection.info[_UOW_KEY] = self  # type: ignore[union-attr]
 
     @property

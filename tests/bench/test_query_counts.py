@@ -24,19 +24,25 @@ class StatementCounter:
     def __init__(self, server: RunningServer) -> None:
         self.statements: list[str] = []
         self._lock = threading.Lock()
-        database = server.database
+        database = self._database = server.database
         self._engines = {database.write_engine.sync_engine, database.read_engine.sync_engine}
 
     def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         with self._lock:
             self.statements.append(statement)
 
+    def _record_driver(self, _conn: Any, statement: str) -> None:
+        with self._lock:
+            self.statements.append(statement)
+
     def __enter__(self) -> StatementCounter:
         for engine in self._engines:
             event.listen(engine, "before_cursor_execute", self._record)
+        self._database.driver_observers.append(self._record_driver)
         return self
 
     def __exit__(self, *_: object) -> None:
+        self._database.driver_observers.remove(self._record_driver)
         for engine in self._engines:
             event.remove(engine, "before_cursor_execute", self._record)
 

@@ -35,6 +35,7 @@ async def request_unit_of_work(scope: Scope, database: Database, *, write: bool)
         if existing is not None:
             return existing
         uow = await database.begin(write=write)
+        uow.origin = "request"
         state[_SCOPE_KEY] = uow
         return uow
 

@@ -17,8 +17,8 @@ from frontdesk.conversations import repository as conversation_repository
 from frontdesk.conversations.presenters import label_list
 from frontdesk.errors import ValidationFailed
 from frontdesk.kit.body import body
-from frontdesk.kit.time import iso
-from frontdesk.messages import service
+from frontdesk.kit.time import iso, utc_now
+from frontdesk.messages import repository, service
 from frontdesk.messages.presenters import MessagePayload, SenderRows, present_message
 from frontdesk.messages.schemas import MessageCreate, MessageList, MessagesMeta, MessageStatusUpdate
 
@@ -86,10 +86,8 @@ async def create_message(
     payload: NamedDependency[MessageCreate],
 ) -> MessagePayload:
     settings: Settings = request.app.state.settings
-    conversation = await conversation_repository.get_conversation(uow, account, conversation_id, for_update=True)
-    created = await service.create_message(
-        uow, account, conversation, payload, flood_limit=settings.message_flood_limit
-    )
+    target = await repository.conversation_for_message(uow, account, conversation_id, utc_now() - service.FLOOD_WINDOW)
+    created = await service.create_message(uow, account, target, payload, flood_limit=settings.message_flood_limit)
     return present_message(created.row, created.conversation_display_id, created.senders, created.echo_id)
 
 

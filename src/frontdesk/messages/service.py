@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.auth.dependencies import AccountContext
@@ -24,6 +24,7 @@ from frontdesk.errors import Forbidden, FrontdeskError, NotFound, Unprocessable,
 from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.repository import CHANNEL_API
 from frontdesk.kit.time import utc_now
+from frontdesk.messages import repository
 from frontdesk.messages.content_attributes import content_attribute_errors
 from frontdesk.messages.enums import (
     ACTIVITY,
@@ -45,12 +46,16 @@ from frontdesk.messages.enums import (
     STATUSES as MESSAGE_STATUSES,
 )
 from frontdesk.messages.presenters import SenderRows
+from frontdesk.messages.repository import MessageTarget
 from frontdesk.messages.schemas import MessageCreate, MessageStatusUpdate
-from frontdesk.models import contacts, conversations, messages
+from frontdesk.models import conversations, messages
 
 OPEN = STATUSES["open"]
 RESOLVED = STATUSES["resolved"]
 SNOOZED = STATUSES["snoozed"]
+
+# The flood guard counts a conversation's messages of the last minute.
+FLOOD_WINDOW = timedelta(minutes=1)
 
 # How many messages the list shows (Chatwoot's MessageFinder).
 LATEST_LIMIT = 20
@@ -100,13 +105,18 @@ def _content_attributes(value: dict[str, Any] | str | None) -> dict[str, Any]:
 async def create_message(
     uow: UnitOfWork,
     account: AccountContext,
-    conversation: Any,
+    target: Any,
     params: MessageCreate,
     *,
     flood_limit: int,
     record_style_errors: bool = False,
 ) -> CreatedMessage:
-    """Write a message into ``conversation`` (a row of ``conversation_select``) as the request's user."""
+    """Write a message into ``target`` (a :class:`MessageTarget`, or a row of ``conversation_select``) as the
+    request's user. The hot path: a few driver statements (``messages.repository``), whose returned rows
+    the commit's payloads start from."""
+    if not isinstance(target, MessageTarget):
+        target = MessageTarget(target)
+    conversation = target.conversation
     message_type_name = params.message_type or "outgoing"
     if message_type_name not in MESSAGE_TYPES:
         raise _invalid(
@@ -140,13 +150,9 @@ async def create_message(
     if params.content is not None and "\x00" in params.content:
         raise _invalid("Content contains a null byte", "content", record_style=record_style_errors)
     now = utc_now()
-    recent = (
-        await uow.conn.execute(
-            select(func.count())
-            .select_from(messages)
-            .where(messages.c.conversation_id == conversation.id, messages.c.created_at >= now - timedelta(minutes=1))
-        )
-    ).scalar_one()
+    recent = getattr(conversation, "messages_last_minute", None)
+    if recent is None:
+        recent = await repository.messages_since(uow, conversation.id, now - FLOOD_WINDOW)
     if recent >= flood_limit:
         raise _invalid("Too many messages", "base", record_style=record_style_errors)
 
@@ -172,32 +178,29 @@ async def create_message(
     else:
         # Chatwoot's MessageBuilder: anything not outgoing is written in the contact's name.
         sender_type, sender_id = SENDER_CONTACT, conversation.contact_id
-    insert_message = (
-        insert(messages)
-        .values(
-            account_id=conversation.account_id,
-            inbox_id=conversation.inbox_id,
-            conversation_id=conversation.id,
-            message_type=message_type,
-            content=params.content,
-            content_type=CONTENT_TYPES[content_type_name],
-            content_attributes=content_attributes,
-            private=params.private,
-            status=MESSAGE_STATUSES["sent"],
-            source_id=params.source_id,
-            sender_type=sender_type,
-            sender_id=sender_id,
-            external_source_ids={},
-            additional_attributes=additional_attributes,
-            created_at=now,
-            updated_at=now,
-        )
-        .returning(*messages.c)
-    )
+    values: dict[str, Any] = {
+        "account_id": conversation.account_id,
+        "inbox_id": conversation.inbox_id,
+        "conversation_id": conversation.id,
+        "message_type": message_type,
+        "content": params.content,
+        "content_type": CONTENT_TYPES[content_type_name],
+        "content_attributes": content_attributes,
+        "private": params.private,
+        "status": MESSAGE_STATUSES["sent"],
+        "source_id": params.source_id,
+        "sender_type": sender_type,
+        "sender_id": sender_id,
+        "external_source_ids": {},
+        "additional_attributes": additional_attributes,
+        "created_at": now,
+        "updated_at": now,
+    }
+    row: Any
     if message_type == INCOMING and params.source_id:
         try:
             async with uow.conn.begin_nested():
-                row = (await uow.conn.execute(insert_message)).one()
+                row = (await uow.conn.execute(insert(messages).values(values).returning(*messages.c))).one()
         except IntegrityError:
             # A concurrent request stored the same source_id first (uq_messages_inbox_id_source_id_incoming).
             existing = await _incoming_by_source_id(uow, account, conversation.inbox_id, params.source_id)
@@ -205,7 +208,7 @@ async def create_message(
                 raise
             return existing
     else:
-        row = (await uow.conn.execute(insert_message)).one()
+        row = await repository.insert_message(uow, values)
 
     human_response = (
         message_type == OUTGOING
@@ -213,35 +216,34 @@ async def create_message(
         and not content_attributes.get("automation_rule_id")
         and not additional_attributes.get("campaign_id")
     )
-    values: dict[str, Any] = {"last_activity_at": now, "updated_at": now}
+    conversation_values: dict[str, Any] = {"last_activity_at": now, "updated_at": now}
     changes: dict[str, tuple[Any, Any]] = {}
     if message_type == INCOMING and not is_muted(conversation) and conversation.status in (RESOLVED, SNOOZED):
-        values["status"] = OPEN
-        values["snoozed_until"] = None
+        conversation_values["status"] = OPEN
+        conversation_values["snoozed_until"] = None
         changes["status"] = (STATUS_NAMES[conversation.status], "open")
         if conversation.snoozed_until is not None:
             changes["snoozed_until"] = (conversation.snoozed_until, None)
     first_reply = human_response and not params.private and conversation.first_reply_created_at is None
     if first_reply:
-        values["first_reply_created_at"] = now
+        conversation_values["first_reply_created_at"] = now
         changes["first_reply_created_at"] = (None, now)
         if conversation.waiting_since is not None:
-            values["waiting_since"] = None
+            conversation_values["waiting_since"] = None
             changes["waiting_since"] = (conversation.waiting_since, None)
     elif conversation.waiting_since is not None and not params.private and human_response:
-        values["waiting_since"] = None
+        conversation_values["waiting_since"] = None
         changes["waiting_since"] = (conversation.waiting_since, None)
     elif message_type == INCOMING and conversation.waiting_since is None:
-        values["waiting_since"] = now
+        conversation_values["waiting_since"] = now
         changes["waiting_since"] = (None, now)
-    await uow.conn.execute(update(conversations).where(conversations.c.id == conversation.id).values(**values))
-    sender_contact = None
+    updated = await repository.update_conversation(uow, conversation.id, conversation_values)
+    sender_contact = target.contact
     if sender_type == SENDER_CONTACT:
-        sender_contact = (
-            await uow.conn.execute(
-                update(contacts).where(contacts.c.id == sender_id).values(last_activity_at=now).returning(*contacts.c)
-            )
-        ).one()
+        sender_contact = await repository.touch_contact(uow, sender_id, now)
+    _know_rows(
+        uow, row, updated, repository.unread_count_after(conversation, row), sender_contact, target.contact_inbox
+    )
 
     echo_id = str(params.echo_id) if params.echo_id is not None and params.echo_id != "" else None
     subject = {"message_id": row.id, "conversation_id": conversation.id, "inbox_id": conversation.inbox_id}
@@ -265,6 +267,29 @@ async def create_message(
     else:
         senders = SenderRows(contacts={sender_id: sender_contact})
     return CreatedMessage(row=row, echo_id=echo_id, senders=senders, conversation_display_id=conversation.display_id)
+
+
+def _know_rows(
+    uow: UnitOfWork,
+    message: Any,
+    conversation: Any,
+    unread: int | None,
+    contact: Any | None,
+    contact_inbox: Any | None,
+) -> None:
+    """Hand the commit's payloads the rows the statements returned: the message, the conversation as it
+    commits (and its unread count and last public message), its contact and contact inbox."""
+    uow.know_row("messages", message.id, message)
+    uow.know_row("conversations", conversation.id, conversation)
+    if unread is not None:
+        uow.known_rows[("unread_count", conversation.id)] = unread
+    if not message.private and message.message_type != ACTIVITY:
+        # The newest message of a conversation whose writers take turns: its last public one.
+        uow.known_rows[("last_chat", conversation.id)] = message
+    if contact is not None:
+        uow.know_row("contacts", contact.id, contact)
+    if contact_inbox is not None:
+        uow.know_row("contact_inboxes", contact_inbox.id, contact_inbox)
 
 
 async def _incoming_by_source_id(

@@ -19,8 +19,8 @@ REGIONS: dict[str, frozenset[str]] = {
     "auth": frozenset({"access_tokens", "users", "account_users", "accounts"}),
     # Account → its account webhooks (id, url, subscriptions).
     "webhooks": frozenset({"webhooks"}),
-    # (table, id) → the row, for the rows every payload shows and few requests change.
-    "rows": frozenset({"accounts", "inboxes", "channel_api", "channel_web_widgets"}),
+    # (table, id) → the row, for the rows payloads show and few requests change.
+    "rows": frozenset({"accounts", "inboxes", "channel_api", "channel_web_widgets", "teams"}),
     # (account, user) → the user as an agent of the account (users + account_users).
     "agents": frozenset({"users", "account_users"}),
     # (account, inbox) → the pubsub tokens of the inbox's members and the account's administrators.

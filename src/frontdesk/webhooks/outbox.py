@@ -11,15 +11,17 @@ import asyncio
 import uuid
 import zlib
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import msgspec
-from sqlalchemy import insert, select, text
+from sqlalchemy import BigInteger, bindparam, func, insert, literal_column, select, text
 
 from frontdesk.db import UnitOfWork
 from frontdesk.events.dispatcher import Event
 from frontdesk.events.rows import RowCache
 from frontdesk.inboxes.repository import CHANNEL_API
+from frontdesk.kit.driver import Prepared
 from frontdesk.kit.time import utc_now
 from frontdesk.messages.enums import OUTGOING, TEMPLATE
 from frontdesk.models import channel_api, inboxes, webhook_deliveries, webhooks
@@ -103,15 +105,26 @@ async def lock_ordering_keys(uow: UnitOfWork, keys: set[str], *, notify: bool = 
     statement also queues the NOTIFY that wakes workers in other processes when the transaction
     commits (:func:`notify_workers`), saving a round trip on the hot path.
     """
-    if uow.is_sqlite:
+    if uow.is_sqlite or not (keys or notify):
         return
     ordered = sorted(keys)
-    calls = [f"pg_advisory_xact_lock(:k{number})" for number in range(len(ordered))]
+    parameters = {f"k{number}": zlib.crc32(key.encode()) - 2**31 for number, key in enumerate(ordered)}
+    await _lock_statement(len(ordered), notify).fetch(uow, **parameters)
+
+
+@cache
+def _lock_statement(keys: int, notify: bool) -> Prepared:
+    calls = [func.pg_advisory_xact_lock(bindparam(f"k{number}", type_=BigInteger)) for number in range(keys)]
     if notify:
-        calls.append(f"pg_notify('{NOTIFY_CHANNEL}', '')")
-    if calls:
-        parameters = {f"k{number}": zlib.crc32(key.encode()) - 2**31 for number, key in enumerate(ordered)}
-        await uow.conn.execute(text("SELECT " + ", ".join(calls)), parameters)
+        calls.append(func.pg_notify(literal_column(f"'{NOTIFY_CHANNEL}'"), literal_column("''")))
+    return Prepared(select(*calls))
+
+
+_INSERT_DELIVERY = Prepared(
+    insert(webhook_deliveries).values(
+        {column.key: bindparam(column.key) for column in webhook_deliveries.c if column.key != "id"}
+    )
+)
 
 
 async def _account_webhooks(uow: UnitOfWork, account_id: int) -> list[Any]:
@@ -162,7 +175,7 @@ async def enqueue_deliveries(uow: UnitOfWork, events: list[Event], rows: RowCach
     if not deliveries:
         return
     await lock_ordering_keys(uow, {row["ordering_key"] for row in deliveries if row["ordering_key"]}, notify=True)
-    await uow.conn.execute(insert(webhook_deliveries), deliveries)
+    await _INSERT_DELIVERY.execute_many(uow, deliveries)
 
 
 async def notify_workers(uow: UnitOfWork) -> None:

@@ -21,6 +21,8 @@ REGIONS: dict[str, frozenset[str]] = {
     "webhooks": frozenset({"webhooks"}),
     # (table, id) → the row, for the rows payloads show and few requests change.
     "rows": frozenset({"accounts", "inboxes", "channel_api", "channel_web_widgets", "teams"}),
+    # Client API inbox identifier → the API inbox with its channel's identifier and HMAC settings.
+    "api_inboxes": frozenset({"inboxes", "channel_api"}),
     # (account, user) → the user as an agent of the account (users + account_users).
     "agents": frozenset({"users", "account_users"}),
     # (account, inbox) → the pubsub tokens of the inbox's members and the account's administrators.

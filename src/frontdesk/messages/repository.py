@@ -57,19 +57,19 @@ def _unread_count() -> Any:
     return select(func.count()).select_from(unread).scalar_subquery()
 
 
+def _target_select() -> Any:
+    return conversation_select().add_columns(
+        _messages_since(bindparam("since")).label("messages_last_minute"),
+        _unread_count().label("unread_count"),
+        *[column.label(_CONTACT + column.key) for column in contacts.c],
+        *[column.label(_CONTACT_INBOX + column.key) for column in contact_inboxes.c],
+    )
+
+
 def _conversation_statement(*, agent: bool) -> Prepared:
-    statement = (
-        conversation_select()
-        .add_columns(
-            _messages_since(bindparam("since")).label("messages_last_minute"),
-            _unread_count().label("unread_count"),
-            *[column.label(_CONTACT + column.key) for column in contacts.c],
-            *[column.label(_CONTACT_INBOX + column.key) for column in contact_inboxes.c],
-        )
-        .where(
-            conversations.c.account_id == bindparam("account_id"),
-            conversations.c.display_id == bindparam("display_id"),
-        )
+    statement = _target_select().where(
+        conversations.c.account_id == bindparam("account_id"),
+        conversations.c.display_id == bindparam("display_id"),
     )
     if agent:
         # conversations.repository.visible_to(include_teams=True), with the user as a parameter.
@@ -132,6 +132,42 @@ async def conversation_for_message(
         row = await _FOR_AGENT.fetchrow(
             uow, account_id=account.account_id, display_id=display_id, since=since, user_id=account.user.id
         )
+    if row is None:
+        raise NotFound()
+    return MessageTarget(*_split(row))
+
+
+def _session_statement() -> Prepared:
+    """The Client API's: the conversation a contact session (inbox and ``source_id``) may write to — a
+    verified session any of its contact's conversations in the inbox, any other only its own (as
+    ``public.repository.visible_conversations``)."""
+    session = contact_inboxes.alias("session")
+    visible = or_(
+        and_(session.c.hmac_verified.is_(True), conversations.c.contact_id == session.c.contact_id),
+        and_(session.c.hmac_verified.is_not(True), conversations.c.contact_inbox_id == session.c.id),
+    )
+    statement = (
+        _target_select()
+        .join(session, and_(session.c.inbox_id == conversations.c.inbox_id, visible))
+        .where(
+            session.c.inbox_id == bindparam("inbox_id"),
+            session.c.source_id == bindparam("source_id"),
+            conversations.c.display_id == bindparam("display_id"),
+        )
+    )
+    return Prepared(statement.with_for_update(of=conversations))
+
+
+_FOR_SESSION = _session_statement()
+
+
+async def conversation_for_session(
+    uow: UnitOfWork, inbox_id: int, source_id: str, display_id: int, since: datetime
+) -> MessageTarget:
+    """The conversation with this display id that the contact session may write to, locked; else 404."""
+    if not 0 < display_id <= MAX_ID:
+        raise NotFound()
+    row = await _FOR_SESSION.fetchrow(uow, inbox_id=inbox_id, source_id=source_id, display_id=display_id, since=since)
     if row is None:
         raise NotFound()
     return MessageTarget(*_split(row))

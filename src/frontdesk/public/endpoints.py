@@ -16,6 +16,8 @@ from frontdesk.auth.dependencies import Uow
 from frontdesk.config import Settings
 from frontdesk.kit.body import body
 from frontdesk.kit.schema import EmptyResponse
+from frontdesk.kit.time import utc_now
+from frontdesk.messages import repository as messages_repository
 from frontdesk.messages import service as messages_service
 from frontdesk.public import presenters, repository, service
 from frontdesk.public.schemas import (
@@ -223,8 +225,12 @@ async def create_message(
     conversation_id: FromPath[int],
     payload: NamedDependency[PublicMessageCreate],
 ) -> PublicMessage:
-    _, contact, conversation = await _conversation(uow, inbox_identifier, contact_identifier, conversation_id)
-    created = await service.create_message(uow, contact, conversation, payload, flood_limit=_flood_limit(request))
+    inbox = await repository.get_api_inbox(uow, inbox_identifier)
+    # The hot path: the session's conversation, its contact and what the payloads need, in one statement.
+    target = await messages_repository.conversation_for_session(
+        uow, inbox.id, contact_identifier, conversation_id, utc_now() - messages_service.FLOOD_WINDOW
+    )
+    created = await service.create_message(uow, target, payload, flood_limit=_flood_limit(request))
     return presenters.present_message(created.row, created.conversation_display_id, created.senders)
 
 

@@ -22,18 +22,22 @@ MAX_ID = 2_147_483_647
 
 async def get_api_inbox(uow: UnitOfWork, inbox_identifier: str) -> Any:
     """The API inbox whose channel has this public identifier, with its channel's columns; else 404."""
-    row = (
-        await uow.conn.execute(
-            select(
-                inboxes,
-                channel_api.c.identifier.label("channel_identifier"),
-                channel_api.c.hmac_token,
-                channel_api.c.hmac_mandatory,
+
+    async def load() -> Any:
+        return (
+            await uow.conn.execute(
+                select(
+                    inboxes,
+                    channel_api.c.identifier.label("channel_identifier"),
+                    channel_api.c.hmac_token,
+                    channel_api.c.hmac_mandatory,
+                )
+                .join(channel_api, channel_api.c.id == inboxes.c.channel_id)
+                .where(inboxes.c.channel_type == CHANNEL_API, channel_api.c.identifier == inbox_identifier)
             )
-            .join(channel_api, channel_api.c.id == inboxes.c.channel_id)
-            .where(inboxes.c.channel_type == CHANNEL_API, channel_api.c.identifier == inbox_identifier)
-        )
-    ).first()
+        ).first()
+
+    row = await uow.database.cache.get("api_inboxes", inbox_identifier, load, uow.written)
     if row is None:
         raise NotFound()
     return row

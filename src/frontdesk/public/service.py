@@ -30,6 +30,7 @@ from frontdesk.kit.time import utc_now
 from frontdesk.messages import service as messages_service
 from frontdesk.messages.enums import CONTENT_TYPES, INCOMING, READ, STATUS_NAMES
 from frontdesk.messages.enums import STATUSES as MESSAGE_STATUSES
+from frontdesk.messages.repository import MessageTarget
 from frontdesk.messages.schemas import MessageCreate
 from frontdesk.models import contact_inboxes, conversations, messages
 from frontdesk.public import repository
@@ -392,14 +393,13 @@ async def update_last_seen(uow: UnitOfWork, conversation: Any) -> None:
 
 
 async def create_message(
-    uow: UnitOfWork, contact: Any, conversation: Any, payload: PublicMessageCreate, *, flood_limit: int
+    uow: UnitOfWork, target: MessageTarget, payload: PublicMessageCreate, *, flood_limit: int
 ) -> messages_service.CreatedMessage:
     """Always an incoming message, written by the conversation's contact."""
     params = MessageCreate(content=payload.content, message_type="incoming", echo_id=payload.echo_id)
+    actor = contact_actor(target.conversation.account_id, target.contact)
     with acting_as_contact(uow):
-        return await messages_service.create_message(
-            uow, contact_actor(conversation.account_id, contact), conversation, params, flood_limit=flood_limit
-        )
+        return await messages_service.create_message(uow, actor, target, params, flood_limit=flood_limit)
 
 
 _FORM_KEYS = ("name", "title", "value")

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.dml import UpdateBase
 
 from frontdesk.cache.invalidation import CHANNEL as CACHE_CHANNEL
-from frontdesk.cache.invalidation import notify_payload
+from frontdesk.cache.invalidation import new_tag, notify_payload
 from frontdesk.cache.regions import CACHED_TABLES, ProcessCache, written_tables
 from frontdesk.events.dispatcher import Dispatcher, Event
 
@@ -85,6 +85,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.dispatcher = dispatcher or Dispatcher()
         self.cache = ProcessCache(enabled=cache and self.is_sqlite)
+        self.cache_tag = new_tag()
         # Called with (connection, SQL) for each statement run straight through the driver (which Core's
         # events do not see): the tests' statement counters.
         self.driver_observers: list[Callable[[Connection, str], None]] = []
@@ -110,7 +111,7 @@ class Database:
         if self._wants_cache and not self.is_sqlite and self._invalidation_feed is None:
             from frontdesk.cache.invalidation import InvalidationFeed
 
-            self._invalidation_feed = InvalidationFeed(self.url, self.cache)
+            self._invalidation_feed = InvalidationFeed(self.url, self.cache, self.cache_tag)
             await self._invalidation_feed.start()
 
     async def dispose(self) -> None:
@@ -198,7 +199,9 @@ class UnitOfWork:
                 rows = await self.database.dispatcher.before_commit(self)
             if stale and not self.is_sqlite:
                 # Sent by PostgreSQL when (and only if) this transaction commits.
-                await self.conn.exec_driver_sql("SELECT pg_notify($1, $2)", (CACHE_CHANNEL, notify_payload(stale)))
+                await self.conn.exec_driver_sql(
+                    "SELECT pg_notify($1, $2)", (CACHE_CHANNEL, notify_payload(self.database.cache_tag, stale))
+                )
             await self.conn.commit()
         except BaseException:
             await self.rollback()

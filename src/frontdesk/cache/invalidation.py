@@ -22,13 +22,16 @@ from frontdesk.cache.regions import ProcessCache
 logger = logging.getLogger(__name__)
 
 CHANNEL = "frontdesk_cache"
-# Tells this process's own notifications apart (it has already applied them at commit).
-PROCESS_TAG = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 RECONNECT_SECONDS = 1.0
 
 
-def notify_payload(tables: set[str] | frozenset[str]) -> str:
-    return f"{PROCESS_TAG} {','.join(sorted(tables))}"
+def new_tag() -> str:
+    """A cache's name in the notifications it sends, so that it can skip its own (applied at commit)."""
+    return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def notify_payload(tag: str, tables: set[str] | frozenset[str]) -> str:
+    return f"{tag} {','.join(sorted(tables))}"
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -38,9 +41,10 @@ def asyncpg_dsn(url: str) -> str:
 class InvalidationFeed:
     """Hears other processes' invalidations for ``cache`` until stopped."""
 
-    def __init__(self, database_url: str, cache: ProcessCache) -> None:
+    def __init__(self, database_url: str, cache: ProcessCache, tag: str) -> None:
         self.dsn = asyncpg_dsn(database_url)
         self.cache = cache
+        self.tag = tag
         self._connection: Any = None
         self._task: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
@@ -89,7 +93,7 @@ class InvalidationFeed:
 
     def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         tag, _, tables = payload.partition(" ")
-        if tag != PROCESS_TAG:
+        if tag != self.tag:
             self.cache.invalidate(tables.split(","))
 
     def _terminated(self, _connection: Any) -> None:

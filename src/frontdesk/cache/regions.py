@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, TypeVar
@@ -34,6 +35,9 @@ ROW_TABLES: frozenset[str] = REGIONS["rows"]
 # Columns whose update no cached value shows: a conversation create bumps the account's display-id counter.
 _UNSHOWN_COLUMNS: dict[str, frozenset[str]] = {"accounts": frozenset({"last_conversation_display_id"})}
 MAX_ENTRIES_PER_REGION = 20_000
+# The invalidations are what keeps entries right; this bounds the harm of one lost on a connection that
+# died without saying so (before the listener notices and switches the cache off).
+MAX_AGE_SECONDS = 30.0
 # Every cache of this process, so that a change written around Frontdesk can be announced to all of them.
 _instances: weakref.WeakSet[ProcessCache] = weakref.WeakSet()
 
@@ -86,7 +90,8 @@ class Region:
     def __init__(self, name: str, tables: frozenset[str]) -> None:
         self.name = name
         self.tables = tables
-        self.entries: dict[Hashable, Any] = {}
+        # key → (value, monotonic time it expires).
+        self.entries: dict[Hashable, tuple[Any, float]] = {}
         # Moves on at every invalidation: a load that started before it does not store its result.
         self.generation = 0
 
@@ -115,15 +120,17 @@ class ProcessCache:
         if not self.enabled or (written and not region.tables.isdisjoint(written)):
             return await load()
         entries = region.entries
-        if key in entries:
-            value: T = entries[key]
+        now = time.monotonic()
+        held = entries.get(key)
+        if held is not None and held[1] > now:
+            value: T = held[0]
             return value
         generation = region.generation
         loaded = await load()
         if loaded is not None and self.enabled and region.generation == generation:
             if len(entries) >= MAX_ENTRIES_PER_REGION:
                 entries.clear()
-            entries[key] = loaded
+            entries[key] = (loaded, now + MAX_AGE_SECONDS)
         return loaded
 
     def invalidate(self, tables: Iterable[str]) -> None:

@@ -8,11 +8,12 @@ Litestar dependency that parses it, and also tells the OpenAPI generator what th
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from frontdesk.auth.dependencies import authenticate
 from frontdesk.errors import BadRequest, ValidationFailed
@@ -154,11 +155,27 @@ async def parse_body(request: Request[Any, Any, Any], struct: type[T], wrap: str
     return convert(unwrap(await read_raw_body(request), wrap), struct)
 
 
-def body(struct: type[T], wrap: str | None = None) -> Provide:
-    """The dependency that parses an endpoint's body into ``struct`` (``dependencies={"payload": body(...)}``)."""
+def body(struct: type[T], wrap: str | None = None, *, after: str | None = None) -> Provide:
+    """The dependency that parses an endpoint's body into ``struct`` (``dependencies={"payload": body(...)}``).
+
+    ``after`` (``"account"`` or ``"uow"``) makes the body wait for that dependency of the handler: Litestar
+    resolves a batch of independent dependencies side by side in a task group, which costs a hot endpoint
+    ~0.1 ms; one after the other costs nothing, and credentials still come first."""
 
     async def provide_payload(request: Request[Any, Any, Any]) -> Any:
         return await parse_body(request, struct, wrap)
 
-    provide_payload.body_spec = BodySpec(struct, wrap)  # type: ignore[attr-defined]
-    return Provide(provide_payload)
+    async def provide_payload_after_account(request: Request[Any, Any, Any], account: NamedDependency[Any]) -> Any:
+        return await parse_body(request, struct, wrap)
+
+    async def provide_payload_after_uow(request: Request[Any, Any, Any], uow: NamedDependency[Any]) -> Any:
+        return await parse_body(request, struct, wrap)
+
+    providers: dict[str | None, Callable[..., Awaitable[Any]]] = {
+        None: provide_payload,
+        "account": provide_payload_after_account,
+        "uow": provide_payload_after_uow,
+    }
+    provider = providers[after]
+    provider.body_spec = BodySpec(struct, wrap)  # type: ignore[attr-defined]
+    return Provide(provider)

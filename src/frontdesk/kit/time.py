@@ -27,7 +27,8 @@ def iso(value: datetime | None) -> str | None:
     """ISO-8601 with milliseconds and a ``Z``, as Rails' ``as_json``."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # "…T12:34:56.789+00:00" → "…T12:34:56.789Z" (isoformat is several times cheaper than strftime).
+    return value.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def from_unix(seconds: float) -> datetime:

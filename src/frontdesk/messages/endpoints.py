@@ -76,7 +76,7 @@ async def list_messages(
     status_code=200,
     summary="Create new message",
     operation_id="create-a-new-message-in-a-conversation",
-    dependencies={"payload": body(MessageCreate, wrap="message")},
+    dependencies={"payload": body(MessageCreate, wrap="message", after="account")},
 )
 async def create_message(
     request: Request[Any, Any, Any],

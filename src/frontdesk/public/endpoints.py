@@ -215,7 +215,7 @@ async def update_last_seen(
     status_code=200,
     summary="Create a message",
     operation_id="create-a-message",
-    dependencies={"payload": body(PublicMessageCreate, wrap="message")},
+    dependencies={"payload": body(PublicMessageCreate, wrap="message", after="uow")},
 )
 async def create_message(
     request: Request[Any, Any, Any],

@@ -108,7 +108,7 @@ async def lock_ordering_keys(uow: UnitOfWork, keys: set[str], *, notify: bool = 
     if uow.is_sqlite or not (keys or notify):
         return
     ordered = sorted(keys)
-    parameters = {f"k{number}": zlib.crc32(key.encode()) - 2**31 for number, key in enumerate(ordered)}
+    parameters = {f"k{number}": _lock_key(key) for number, key in enumerate(ordered)}
     await _lock_statement(len(ordered), notify).fetch(uow, **parameters)
 
 
@@ -119,6 +119,46 @@ def _lock_statement(keys: int, notify: bool) -> Prepared:
         calls.append(func.pg_notify(literal_column(f"'{NOTIFY_CHANNEL}'"), literal_column("''")))
     return Prepared(select(*calls))
 
+
+def _lock_key(ordering_key: str) -> int:
+    return zlib.crc32(ordering_key.encode()) - 2**31
+
+
+# The outbox row's columns a delivery_row() fills, with their PostgreSQL types (for the arrays unnest reads).
+_LOCKED_INSERT_COLUMNS = {
+    "account_id": "integer",
+    "target_kind": "varchar",
+    "webhook_id": "integer",
+    "inbox_id": "integer",
+    "endpoint": "varchar",
+    "url": "varchar",
+    "event": "varchar",
+    "event_id": "varchar",
+    "delivery_id": "varchar",
+    "ordering_key": "varchar",
+    "payload": "text",
+    "status": "varchar",
+    "attempts": "integer",
+    "next_attempt_at": "timestamptz",
+    "message_id": "integer",
+    "created_at": "timestamptz",
+}
+# PostgreSQL only. The lock is a CTE with side effects, so it is evaluated (once) before the first row is
+# produced and inserted: every row's id is drawn from the sequence while the lock is held, as
+# lock_ordering_keys() then an INSERT would.
+_LOCKED_INSERT = Prepared(
+    text(
+        "WITH locked AS (SELECT pg_advisory_xact_lock(:lock_key), pg_notify('"
+        + NOTIFY_CHANNEL
+        + "', '')) INSERT INTO webhook_deliveries ("
+        + ", ".join(_LOCKED_INSERT_COLUMNS)
+        + ") SELECT delivery.* FROM locked CROSS JOIN unnest("
+        + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _LOCKED_INSERT_COLUMNS.items())
+        + ") AS delivery("
+        + ", ".join(_LOCKED_INSERT_COLUMNS)
+        + ")"
+    ).bindparams(bindparam("lock_key", type_=BigInteger))
+)
 
 _INSERT_DELIVERY = Prepared(
     insert(webhook_deliveries).values(
@@ -174,7 +214,14 @@ async def enqueue_deliveries(uow: UnitOfWork, events: list[Event], rows: RowCach
         deliveries.extend(_rows_for(event, built, subscribed, api_url))
     if not deliveries:
         return
-    await lock_ordering_keys(uow, {row["ordering_key"] for row in deliveries if row["ordering_key"]}, notify=True)
+    keys = {row["ordering_key"] for row in deliveries if row["ordering_key"]}
+    if not uow.is_sqlite and len(keys) == 1:
+        # The common case (one conversation): the lock, the NOTIFY and the rows in one round trip.
+        (key,) = keys
+        columns = {name: [row[name] for row in deliveries] for name in _LOCKED_INSERT_COLUMNS}
+        await _LOCKED_INSERT.fetch(uow, lock_key=_lock_key(key), **columns)
+        return
+    await lock_ordering_keys(uow, keys, notify=True)
     await _INSERT_DELIVERY.execute_many(uow, deliveries)
 
 

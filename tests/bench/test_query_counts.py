@@ -101,7 +101,7 @@ def test_conversation_list_runs_the_same_statements_for_2_and_8_conversations(
     agent_large = counter.count(lambda: agent.api.get(listing))
     assert admin_large == admin_small
     assert agent_large == agent_small
-    assert admin_large <= 9
+    assert admin_large <= 7
 
 
 def test_message_thread_runs_the_same_statements_for_2_and_12_messages(admin: Admin, counter: StatementCounter) -> None:
@@ -153,6 +153,11 @@ def test_message_create_stays_within_its_statement_budget(hook_server: RunningSe
         }
         # The deliveries were written in the request's transaction.
         assert any("INSERT INTO webhook_deliveries" in statement for statement in counter.statements)
-    # 30 on PostgreSQL before the RowCache and the one-statement authentication (2026-11-30); 20 / 19 after
-    # on PostgreSQL, one more on SQLite (its BEGINs are statements).
-    assert all(0 < count <= 21 for count in counts.values()), counts
+    # 30 on PostgreSQL before the RowCache and the one-statement authentication (2026-11-30), 20 / 19 after.
+    # Now (2026-12-07): the token, the account's webhooks, the inbox, channel, account and agent rows come from
+    # the process cache; the rows the writes return seed the payloads; on PostgreSQL the conversation (locked,
+    # with its contact, contact inbox and counts), the write (insert, conversation and contact updates in one
+    # statement) and the outbox rows (with the ordering-key lock and the NOTIFY) are the three. SQLite has no
+    # data-modifying CTEs, and its BEGIN is a statement.
+    bound = 7 if hook_server.database.is_sqlite else 3
+    assert all(0 < count <= bound for count in counts.values()), counts

@@ -17,9 +17,11 @@ def test_message_create_runs_a_handful_of_statements(server: RunningServer, admi
         post_message(admin, conversation["id"], content="hello", message_type="incoming")
     with counted_queries(server) as outgoing:
         post_message(admin, conversation["id"], content="hi there")
-    # Token, account, conversation (locked), flood count, INSERT, conversation UPDATE, sender.
+    # The conversation (locked, with its contact, contact inbox and counts), then the INSERT and the
+    # conversation's UPDATE (and the contact's): one statement on PostgreSQL (data-modifying CTEs), one each on
+    # SQLite. The token and the account are in the process's cache after the first request.
     for statements in (incoming, outgoing):
         own = [s for s in statements if not s.strip().upper().startswith(("BEGIN", "SAVEPOINT"))]
-        assert len(own) <= 7, own
-        assert sum(1 for s in statements if s.lstrip().upper().startswith("UPDATE CONVERSATIONS")) == 1
-        assert sum(1 for s in statements if s.lstrip().upper().startswith("INSERT INTO MESSAGES")) == 1
+        assert len(own) <= 4, own
+        assert sum(s.upper().count("UPDATE CONVERSATIONS") for s in statements) == 1
+        assert sum(s.upper().count("INSERT INTO MESSAGES") for s in statements) == 1

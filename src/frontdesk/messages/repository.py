@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, true, update
 
 from frontdesk.auth.dependencies import AccountContext
 from frontdesk.conversations.repository import MAX_ID, UNREAD_COUNT_LIMIT, conversation_select
@@ -240,3 +240,74 @@ async def touch_contact(uow: UnitOfWork, contact_id: int, now: datetime) -> Driv
     row = await _TOUCH_CONTACT.fetchrow(uow, contact_id=contact_id, now=now)
     assert row is not None
     return row
+
+
+_CONVERSATION = "conversation__"
+
+
+@cache
+def _write_statement(columns: frozenset[str], touch_contact: bool) -> Prepared:
+    """PostgreSQL: the insert, the conversation's update and the contact's in one statement (data-modifying
+    CTEs), the three rows returned side by side as one row of prefixed columns."""
+    message = insert(messages).values({key: bindparam(key) for key in _MESSAGE_COLUMNS}).returning(*messages.c)
+    written = message.cte("written_message")
+    conversation = (
+        update(conversations)
+        .where(conversations.c.id == bindparam("conversation_id"))
+        .values({column: bindparam("new_" + column) for column in sorted(columns)})
+        .returning(*conversations.c)
+        .cte("updated_conversation")
+    )
+    selected = [column.label(column.key) for column in written.c]
+    selected += [column.label(_CONVERSATION + column.key) for column in conversation.c]
+    statement = select(*selected).select_from(written).join(conversation, true())
+    if touch_contact:
+        contact = (
+            update(contacts)
+            .where(contacts.c.id == bindparam("contact_id"))
+            .values(last_activity_at=bindparam("now"))
+            .returning(*contacts.c)
+            .cte("touched_contact")
+        )
+        statement = statement.add_columns(*(column.label(_CONTACT + column.key) for column in contact.c))
+        statement = statement.join(contact, true())
+    return Prepared(statement)
+
+
+async def write_message(
+    uow: UnitOfWork,
+    message_values: dict[str, Any],
+    conversation_values: dict[str, Any],
+    *,
+    touch_contact_id: int | None,
+    now: datetime,
+) -> tuple[DriverRow, DriverRow, DriverRow | None]:
+    """Insert the message, update its conversation with ``conversation_values`` and, for a contact's message,
+    the contact's ``last_activity_at``; the three rows as they are now (the contact's ``None`` when untouched).
+    One round trip on PostgreSQL, three on SQLite (which has no data-modifying CTEs)."""
+    conversation_id = message_values["conversation_id"]
+    if uow.is_sqlite:
+        message = await insert_message(uow, message_values)
+        conversation = await update_conversation(uow, conversation_id, conversation_values)
+        contact = await touch_contact(uow, touch_contact_id, now) if touch_contact_id is not None else None
+        return message, conversation, contact
+    statement = _write_statement(frozenset(conversation_values), touch_contact_id is not None)
+    row = await statement.fetchrow(
+        uow,
+        **message_values,
+        contact_id=touch_contact_id,
+        now=now,
+        **{"new_" + key: value for key, value in conversation_values.items()},
+    )
+    assert row is not None
+    own: dict[str, Any] = {}
+    conversation_row: dict[str, Any] = {}
+    contact_row: dict[str, Any] = {}
+    for key, value in row._mapping.items():
+        if key.startswith(_CONVERSATION):
+            conversation_row[key[len(_CONVERSATION) :]] = value
+        elif key.startswith(_CONTACT):
+            contact_row[key[len(_CONTACT) :]] = value
+        else:
+            own[key] = value
+    return DriverRow(own), DriverRow(conversation_row), DriverRow(contact_row) if contact_row else None

@@ -178,7 +178,7 @@ async def create_message(
     else:
         # Chatwoot's MessageBuilder: anything not outgoing is written in the contact's name.
         sender_type, sender_id = SENDER_CONTACT, conversation.contact_id
-    values: dict[str, Any] = {
+    message_values: dict[str, Any] = {
         "account_id": conversation.account_id,
         "inbox_id": conversation.inbox_id,
         "conversation_id": conversation.id,
@@ -196,19 +196,17 @@ async def create_message(
         "created_at": now,
         "updated_at": now,
     }
-    row: Any
+    row: Any = None
     if message_type == INCOMING and params.source_id:
         try:
             async with uow.conn.begin_nested():
-                row = (await uow.conn.execute(insert(messages).values(values).returning(*messages.c))).one()
+                row = (await uow.conn.execute(insert(messages).values(message_values).returning(*messages.c))).one()
         except IntegrityError:
             # A concurrent request stored the same source_id first (uq_messages_inbox_id_source_id_incoming).
             existing = await _incoming_by_source_id(uow, account, conversation.inbox_id, params.source_id)
             if existing is None:
                 raise
             return existing
-    else:
-        row = await repository.insert_message(uow, values)
 
     human_response = (
         message_type == OUTGOING
@@ -237,10 +235,16 @@ async def create_message(
     elif message_type == INCOMING and conversation.waiting_since is None:
         conversation_values["waiting_since"] = now
         changes["waiting_since"] = (None, now)
-    updated = await repository.update_conversation(uow, conversation.id, conversation_values)
-    sender_contact = target.contact
-    if sender_type == SENDER_CONTACT:
-        sender_contact = await repository.touch_contact(uow, sender_id, now)
+    touched = sender_id if sender_type == SENDER_CONTACT else None
+    if row is None:
+        # The hot path: the message, the conversation's update and the contact's in one round trip.
+        row, updated, contact = await repository.write_message(
+            uow, message_values, conversation_values, touch_contact_id=touched, now=now
+        )
+    else:
+        updated = await repository.update_conversation(uow, conversation.id, conversation_values)
+        contact = await repository.touch_contact(uow, touched, now) if touched is not None else None
+    sender_contact = contact if contact is not None else target.contact
     _know_rows(
         uow, row, updated, repository.unread_count_after(conversation, row), sender_contact, target.contact_inbox
     )

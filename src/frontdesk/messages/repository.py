@@ -90,17 +90,22 @@ _FOR_ADMINISTRATOR = _conversation_statement(agent=False)
 _FOR_AGENT = _conversation_statement(agent=True)
 
 
-def _split(row: DriverRow) -> tuple[DriverRow, DriverRow, DriverRow | None]:
-    own: dict[str, Any] = {}
-    contact: dict[str, Any] = {}
-    contact_inbox: dict[str, Any] = {}
+def _split_columns(row: DriverRow, *prefixes: str) -> list[dict[str, Any]]:
+    """A row of several tables' prefixed columns, apart: the unprefixed columns, then each prefix's (the
+    prefixes are tried in the order given)."""
+    parts: list[dict[str, Any]] = [{} for _ in range(len(prefixes) + 1)]
     for key, value in row._mapping.items():
-        if key.startswith(_CONTACT_INBOX):
-            contact_inbox[key[len(_CONTACT_INBOX) :]] = value
-        elif key.startswith(_CONTACT):
-            contact[key[len(_CONTACT) :]] = value
+        for index, prefix in enumerate(prefixes, 1):
+            if key.startswith(prefix):
+                parts[index][key[len(prefix) :]] = value
+                break
         else:
-            own[key] = value
+            parts[0][key] = value
+    return parts
+
+
+def _split(row: DriverRow) -> tuple[DriverRow, DriverRow, DriverRow | None]:
+    own, contact_inbox, contact = _split_columns(row, _CONTACT_INBOX, _CONTACT)
     return (
         DriverRow(own),
         DriverRow(contact),
@@ -300,14 +305,5 @@ async def write_message(
         **{"new_" + key: value for key, value in conversation_values.items()},
     )
     assert row is not None
-    own: dict[str, Any] = {}
-    conversation_row: dict[str, Any] = {}
-    contact_row: dict[str, Any] = {}
-    for key, value in row._mapping.items():
-        if key.startswith(_CONVERSATION):
-            conversation_row[key[len(_CONVERSATION) :]] = value
-        elif key.startswith(_CONTACT):
-            contact_row[key[len(_CONTACT) :]] = value
-        else:
-            own[key] = value
+    own, conversation_row, contact_row = _split_columns(row, _CONVERSATION, _CONTACT)
     return DriverRow(own), DriverRow(conversation_row), DriverRow(contact_row) if contact_row else None

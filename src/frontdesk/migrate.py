@@ -9,6 +9,7 @@ on the connection Alembic uses, so processes starting together migrate once and 
 from __future__ import annotations
 
 import asyncio
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,7 +132,11 @@ async def _locked_upgrade(connection: AsyncConnection, url: str, announce: bool)
         if not state.is_current:
             if announce:
                 current = ", ".join(state.current) or "none"
-                print(f"Frontdesk: migrating the database from {current} to {', '.join(state.heads)}", flush=True)
+                print(
+                    f"Frontdesk: migrating the database from {current} to {', '.join(state.heads)}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             await connection.run_sync(_upgrade, alembic_config(url))
             await connection.commit()
         return state

@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseNotReady as error:
         print(f"frontdesk: {error}", file=sys.stderr, flush=True)
         return 1
-    except (SQLAlchemyError, OSError) as error:
+    except SQLAlchemyError as error:
         # The database went away (or never was) after the start-up check: one line, not a traceback.
         print(f"frontdesk: {unreachable(settings.database_url, error)}", file=sys.stderr, flush=True)
         return 1

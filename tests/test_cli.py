@@ -100,7 +100,7 @@ def test_create_admin_refuses_a_taken_email(tmp_path: Path) -> None:
     assert "Email has already been taken" in again.stderr
 
 
-@pytest.mark.skipif(database_kind() != "postgres", reason="PostgreSQL deployments migrate explicitly")
+@pytest.mark.skipif(database_kind() != "postgres", reason="the explicit migrate on PostgreSQL")
 def test_migrate_then_create_admin_on_postgres(tmp_path: Path) -> None:
     import sqlalchemy as sa
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from frontdesk import __version__
 from frontdesk.auth.dependencies import provide_account, provide_current_user, provide_uow
 from frontdesk.config import Settings, load_settings
-from frontdesk.dashboard.assets import dashboard_app, dashboard_index
+from frontdesk.dashboard.assets import dashboard_app, dashboard_index, front_door
 from frontdesk.dashboard.sessions import SessionKeys, session_user_resolver
 from frontdesk.db import Database
 from frontdesk.errors import FrontdeskError
@@ -136,7 +136,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         }
     )
     return Litestar(
-        route_handlers=[health, openapi_document, docs_router, dashboard_index, dashboard_app, *route_handlers()],
+        route_handlers=[
+            health,
+            openapi_document,
+            docs_router,
+            front_door,
+            dashboard_index,
+            dashboard_app,
+            *route_handlers(),
+        ],
         dependencies={
             "uow": Provide(provide_uow),
             "current_user": Provide(provide_current_user),

@@ -8,6 +8,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from frontdesk.config import Settings, load_settings
 from frontdesk.errors import FrontdeskError
 
@@ -16,11 +18,9 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
     from frontdesk.app import create_app
-    from frontdesk.migrate import migrate_sync
+    from frontdesk.migrate import prepare_database
 
-    if settings.is_sqlite:
-        # The embedded default migrates itself; PostgreSQL deployments run `frontdesk migrate` once.
-        migrate_sync(settings.database_url)
+    prepare_database(settings)
     where = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
     print(f"Frontdesk listening on {where} (database: {_describe_database(settings)})", flush=True)
     print(f"Dashboard: {where}/app   API docs: {where}/docs   OpenAPI: {where}/openapi.json", flush=True)
@@ -43,11 +43,10 @@ def _worker(settings: Settings) -> int:
 
     from frontdesk.db import Database
     from frontdesk.events.registry import register_listeners
-    from frontdesk.migrate import migrate_sync
+    from frontdesk.migrate import prepare_database
     from frontdesk.webhooks.worker import DeliveryWorker
 
-    if settings.is_sqlite:
-        migrate_sync(settings.database_url)
+    prepare_database(settings)
 
     async def run() -> None:
         database = Database(settings.database_url, pool_size=4)
@@ -76,9 +75,9 @@ def _describe_database(settings: Settings) -> str:
 
 
 def _migrate(settings: Settings) -> int:
-    from frontdesk.migrate import migrate_sync
+    from frontdesk.migrate import prepare_database
 
-    migrate_sync(settings.database_url)
+    prepare_database(settings, upgrade=True)
     print(f"Database is up to date ({_describe_database(settings)})")
     return 0
 
@@ -111,10 +110,10 @@ async def _create_admin_async(
 
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    from frontdesk.migrate import migrate_sync
+    from frontdesk.migrate import prepare_database
 
-    if settings.is_sqlite:
-        migrate_sync(settings.database_url)
+    # The embedded default migrates itself here too; on PostgreSQL `serve`, `worker` or `migrate` does it.
+    prepare_database(settings, upgrade=settings.auto_migrate and settings.is_sqlite)
     try:
         result = asyncio.run(_create_admin_async(settings, args.account, args.email, args.password, args.name))
     except FrontdeskError as error:
@@ -131,7 +130,7 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="frontdesk", description="A Chatwoot-compatible support inbox.")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the HTTP server (and, on SQLite, migrate first)")
+    serve = commands.add_parser("serve", help="run the HTTP server (migrating the database first)")
     serve.add_argument("--host", default=None, help="interface to bind (FRONTDESK_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to bind (FRONTDESK_PORT, default 3000)")
     commands.add_parser("worker", help="run a webhook delivery worker (beside `serve`, any number on PostgreSQL)")
@@ -146,8 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from frontdesk.migrate import DatabaseNotReady, unreachable
+
     args = build_parser().parse_args(argv)
     settings = load_settings()
+    try:
+        return _run(args, settings)
+    except DatabaseNotReady as error:
+        print(f"frontdesk: {error}", file=sys.stderr, flush=True)
+        return 1
+    except SQLAlchemyError as error:
+        # The database went away (or never was) after the start-up check: one line, not a traceback.
+        print(f"frontdesk: {unreachable(settings.database_url, error)}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return _serve(settings, args.host or settings.host, args.port or settings.port)
     if args.command == "worker":

@@ -52,6 +52,8 @@ class Settings:
     message_flood_limit: int = 200
     conversations_per_page: int = 25
     redis_url: str | None = None
+    # `serve` and `worker` bring a schema that is behind up to date at start; off, they refuse to start on it.
+    auto_migrate: bool = True
     # Webhook delivery (see docs/webhooks.md).
     # Run a delivery worker inside `frontdesk serve`; `frontdesk worker` runs more of them elsewhere.
     embedded_worker: bool = True
@@ -145,6 +147,7 @@ def load_settings() -> Settings:
         message_flood_limit=env_int("FRONTDESK_MESSAGE_FLOOD_LIMIT", 200),
         conversations_per_page=env_int("FRONTDESK_CONVERSATIONS_PER_PAGE", 25),
         redis_url=os.environ.get("FRONTDESK_REDIS_URL") or None,
+        auto_migrate=env_bool("FRONTDESK_AUTO_MIGRATE", True),
         embedded_worker=env_bool("FRONTDESK_EMBEDDED_WORKER", True),
         webhook_timeout=env_float("FRONTDESK_WEBHOOK_TIMEOUT", 5.0),
         webhook_retry_hours=env_float("FRONTDESK_WEBHOOK_RETRY_HOURS", 24.0),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from litestar import Response, get
 from litestar.params import FromPath
+from litestar.response import Redirect
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -70,3 +71,9 @@ def _serve(relative: str) -> Response[bytes]:
             b"The dashboard is not built: run scripts/ci_dashboard.sh", status_code=503, media_type="text/plain"
         )
     return Response(index, media_type="text/html", headers={"Cache-Control": "no-cache", **_SECURITY_HEADERS})
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def front_door() -> Redirect:
+    """A browser at the server's root goes to the dashboard (Chatwoot's root redirects to its app too)."""
+    return Redirect(path="/app", status_code=302)

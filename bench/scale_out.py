@@ -186,6 +186,7 @@ async def forget_redis(prefix: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale_out", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=("postgres",), default="postgres", help="several processes: PostgreSQL only")
     parser.add_argument("--quick", action="store_true", help="small data, a couple of seconds per measure")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=None, help="seconds per measure (default 10, quick 2)")

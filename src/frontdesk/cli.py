@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,18 +16,61 @@ from frontdesk.config import Settings, load_settings
 from frontdesk.errors import FrontdeskError
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def scale_out_refusal(settings: Settings, workers: int) -> str | None:
+    """Why ``serve`` with these settings and this many processes must not start, in one line (None: it may)."""
+    if workers < 1:
+        return f"--workers must be at least 1, not {workers}"
+    if workers > 1 and settings.is_sqlite:
+        return (
+            f"--workers {workers} needs PostgreSQL (FRONTDESK_DATABASE_URL): "
+            "the embedded SQLite database has one writer, so run one process"
+        )
+    if workers > 1 and not settings.redis_url:
+        return (
+            f"--workers {workers} needs FRONTDESK_REDIS_URL: the realtime feed, presence and rate-limit "
+            "counters must be shared by the processes"
+        )
+    if settings.redis_url:
+        from frontdesk.realtime.bus import redis_reachable
+
+        if not asyncio.run(redis_reachable(settings.redis_url, wait_seconds=3.0)):
+            return f"Redis is not reachable at {_describe_redis(settings.redis_url)} (FRONTDESK_REDIS_URL)"
+    return None
+
+
+def _describe_redis(url: str) -> str:
+    return url.split("@")[-1]
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
     import uvicorn
 
     from frontdesk.app import create_app
     from frontdesk.migrate import prepare_database
 
+    refusal = scale_out_refusal(settings, workers)
+    if refusal is not None:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 1
+    # Once, before uvicorn's processes start: they find the schema current.
     prepare_database(settings)
     where = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
-    print(f"Frontdesk listening on {where} (database: {_describe_database(settings)})", flush=True)
+    processes = f", {workers} processes" if workers > 1 else ""
+    print(f"Frontdesk listening on {where} (database: {_describe_database(settings)}{processes})", flush=True)
     print(f"Dashboard: {where}/app   API docs: {where}/docs   OpenAPI: {where}/openapi.json", flush=True)
+    app: Any
+    if workers > 1:
+        # uvicorn's processes each import the app by name and build it from the environment: hand them
+        # what this process resolved (the CLI's host and port, the data directory, the secret key, which
+        # may have been generated into the data directory just now) so every process runs the same settings.
+        os.environ.update(_child_environment(settings, host, port, workers))
+        app = "frontdesk.app:app_from_environment"
+    else:
+        app = create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        app,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level=settings.log_level,
@@ -35,6 +80,17 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         ws_per_message_deflate=False,
     )
     return 0
+
+
+def _child_environment(settings: Settings, host: str, port: int, workers: int) -> dict[str, str]:
+    return {
+        "FRONTDESK_DATA_DIR": str(settings.data_dir),
+        "FRONTDESK_DATABASE_URL": settings.database_url,
+        "FRONTDESK_SECRET_KEY": settings.secret_key,
+        "FRONTDESK_HOST": host,
+        "FRONTDESK_PORT": str(port),
+        "FRONTDESK_WORKERS": str(workers),
+    }
 
 
 def _worker(settings: Settings) -> int:
@@ -133,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP server (migrating the database first)")
     serve.add_argument("--host", default=None, help="interface to bind (FRONTDESK_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to bind (FRONTDESK_PORT, default 3000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes on the port (FRONTDESK_WORKERS, default 1; above 1 needs PostgreSQL and Redis)",
+    )
     commands.add_parser("worker", help="run a webhook delivery worker (beside `serve`, any number on PostgreSQL)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     admin = commands.add_parser("create-admin", help="create an account with its first administrator")
@@ -162,7 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        return _serve(settings, args.host or settings.host, args.port or settings.port)
+        workers = settings.workers if args.workers is None else args.workers
+        return _serve(settings, args.host or settings.host, args.port or settings.port, workers)
     if args.command == "worker":
         return _worker(settings)
     if args.command == "migrate":

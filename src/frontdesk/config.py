@@ -48,6 +48,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 3000
     log_level: str = "info"
+    # Server processes `frontdesk serve` runs on one port (PostgreSQL and Redis only when above 1).
+    workers: int = 1
     # Chatwoot's CONVERSATION_MESSAGE_PER_MINUTE_LIMIT.
     message_flood_limit: int = 200
     conversations_per_page: int = 25
@@ -144,6 +146,7 @@ def load_settings() -> Settings:
         host=os.environ.get("FRONTDESK_HOST", "127.0.0.1"),
         port=env_int("FRONTDESK_PORT", 3000),
         log_level=os.environ.get("FRONTDESK_LOG_LEVEL", "info"),
+        workers=env_int("FRONTDESK_WORKERS", 1),
         message_flood_limit=env_int("FRONTDESK_MESSAGE_FLOOD_LIMIT", 200),
         conversations_per_page=env_int("FRONTDESK_CONVERSATIONS_PER_PAGE", 25),
         redis_url=os.environ.get("FRONTDESK_REDIS_URL") or None,

@@ -103,3 +103,22 @@ def test_footprint_prints_startup_and_rss(bench_env: dict[str, str]) -> None:
     load = next(f for f in figures if f["metric"] == "RSS under message-create load: peak")
     assert load["req"] > 0
     assert load["errors"] == 0
+
+
+def test_scale_out_compares_one_and_two_processes(bench_env: dict[str, str]) -> None:
+    import asyncio
+
+    from frontdesk.realtime.bus import redis_reachable
+
+    if database_kind() != "postgres":
+        pytest.skip("several server processes need PostgreSQL (FRONTDESK_TEST_DATABASE=postgres)")
+    redis_url = os.environ.get("FRONTDESK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    if not asyncio.run(redis_reachable(redis_url)):
+        pytest.skip(f"several server processes need Redis, not reachable at {redis_url}")
+    figures = run_bench(bench_env, "scale_out")
+    assert {
+        "1 process: POST message req/s",
+        "2 processes: POST message req/s",
+        "1 process: CPU ms per request",
+        "ratio 2 processes / 1 (req/s)",
+    } <= metrics(figures)

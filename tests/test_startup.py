@@ -18,11 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
+from frontdesk.migrate import alembic_config
 from tests.fixtures.server import POSTGRES_ADMIN_URL, RunningServer, database_kind
 
 FRONTDESK = [sys.executable, "-m", "frontdesk.cli"]
-HEAD = "0008"
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+assert HEAD is not None
 
 
 def _free_port() -> int:

@@ -7,9 +7,22 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from frontdesk.config import Settings, load_settings
 from frontdesk.errors import FrontdeskError
+
+
+def _configure_logging(settings: Settings) -> dict[str, Any] | None:
+    """JSON logs (FRONTDESK_LOG_FORMAT=json) from here on; None keeps today's text (uvicorn's default)."""
+    import logging.config
+
+    from frontdesk.observability.logging import log_config
+
+    config = log_config(settings.log_format, settings.log_level)
+    if config is not None:
+        logging.config.dictConfig(config)
+    return config
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:
@@ -17,6 +30,8 @@ def _serve(settings: Settings, host: str, port: int) -> int:
 
     from frontdesk.app import create_app
     from frontdesk.migrate import migrate_sync
+
+    log_config = _configure_logging(settings)
 
     if settings.is_sqlite:
         # The embedded default migrates itself; PostgreSQL deployments run `frontdesk migrate` once.
@@ -29,6 +44,10 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         host=host,
         port=port,
         log_level=settings.log_level,
+        log_config=log_config or uvicorn.config.LOGGING_CONFIG,
+        # SIGTERM: stop accepting, let in-flight requests finish for up to the grace period, then the
+        # lifespan's shutdown lets the embedded worker finish and record its attempts in flight.
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
         proxy_headers=True,
         access_log=False,
         # ActionCable frames are small JSON; compressing each one once per socket costs more than it saves.
@@ -46,6 +65,7 @@ def _worker(settings: Settings) -> int:
     from frontdesk.migrate import migrate_sync
     from frontdesk.webhooks.worker import DeliveryWorker
 
+    _configure_logging(settings)
     if settings.is_sqlite:
         migrate_sync(settings.database_url)
 

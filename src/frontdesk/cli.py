@@ -26,6 +26,8 @@ def _configure_logging(settings: Settings) -> dict[str, Any] | None:
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:
+    import signal
+
     import uvicorn
 
     from frontdesk.app import create_app
@@ -39,6 +41,10 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     where = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
     print(f"Frontdesk listening on {where} (database: {_describe_database(settings)})", flush=True)
     print(f"Dashboard: {where}/app   API docs: {where}/docs   OpenAPI: {where}/openapi.json", flush=True)
+    # uvicorn re-raises the SIGTERM/SIGINT it caught once it has stopped, with the handler it found in place:
+    # a no-op one here makes a finished graceful stop exit 0 instead of dying by the signal.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -28,6 +28,8 @@ from frontdesk.kit.docs import docs_router
 from frontdesk.kit.openapi import build_openapi
 from frontdesk.kit.tokens import TokenVault
 from frontdesk.kit.transactions import TransactionMiddleware
+from frontdesk.observability.endpoints import metrics
+from frontdesk.observability.middleware import ObservabilityMiddleware
 from frontdesk.ratelimit.limiter import build_rate_limiter
 from frontdesk.ratelimit.middleware import RateLimitMiddleware
 from frontdesk.realtime.hub import Hub
@@ -135,9 +137,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "session_user_resolver": session_user_resolver,
         }
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
+            metrics,
             openapi_document,
             docs_router,
             front_door,
@@ -175,6 +178,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=20 * 1024 * 1024,
         debug=False,
     )
+    # Outside the router, unlike the list above: it also sees (and ids, and counts) unmatched requests.
+    app.asgi_handler = ObservabilityMiddleware(app.asgi_handler)
+    return app
 
 
 def app_from_environment() -> Litestar:

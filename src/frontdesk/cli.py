@@ -42,12 +42,27 @@ def _describe_redis(url: str) -> str:
     return url.split("@")[-1]
 
 
+def _configure_logging(settings: Settings) -> dict[str, Any] | None:
+    """JSON logs (FRONTDESK_LOG_FORMAT=json) from here on; None keeps today's text (uvicorn's default)."""
+    import logging.config
+
+    from frontdesk.observability.logging import log_config
+
+    config = log_config(settings.log_format, settings.log_level)
+    if config is not None:
+        logging.config.dictConfig(config)
+    return config
+
+
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    import signal
+
     import uvicorn
 
     from frontdesk.app import create_app
     from frontdesk.migrate import prepare_database
 
+    log_config = _configure_logging(settings)
     refusal = scale_out_refusal(settings, workers)
     if refusal is not None:
         print(f"error: {refusal}", file=sys.stderr)
@@ -67,6 +82,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         app = "frontdesk.app:app_from_environment"
     else:
         app = create_app(settings)
+    # uvicorn re-raises the SIGTERM/SIGINT it caught once it has stopped, with the handler it found in place:
+    # a no-op one here makes a finished graceful stop exit 0 instead of dying by the signal.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     uvicorn.run(
         app,
         factory=workers > 1,
@@ -74,6 +93,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         host=host,
         port=port,
         log_level=settings.log_level,
+        log_config=log_config or uvicorn.config.LOGGING_CONFIG,
+        # SIGTERM: stop accepting, let in-flight requests finish for up to the grace period, then the
+        # lifespan's shutdown lets the embedded worker finish and record its attempts in flight.
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
         proxy_headers=True,
         access_log=False,
         # ActionCable frames are small JSON; compressing each one once per socket costs more than it saves.
@@ -102,6 +125,7 @@ def _worker(settings: Settings) -> int:
     from frontdesk.migrate import prepare_database
     from frontdesk.webhooks.worker import DeliveryWorker
 
+    _configure_logging(settings)
     prepare_database(settings)
 
     async def run() -> None:

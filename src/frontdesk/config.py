@@ -50,6 +50,12 @@ class Settings:
     log_level: str = "info"
     # Server processes `frontdesk serve` runs on one port (PostgreSQL and Redis only when above 1).
     workers: int = 1
+    # Operations (docs in frontdesk.observability): "text" (uvicorn's lines) or "json" (one object a line,
+    # with the request id); the bearer token /metrics requires (unset: loopback clients only); how long a
+    # stop waits for in-flight requests and webhook attempts.
+    log_format: str = "text"
+    metrics_token: str | None = None
+    shutdown_grace_seconds: float = 30.0
     # Chatwoot's CONVERSATION_MESSAGE_PER_MINUTE_LIMIT.
     message_flood_limit: int = 200
     conversations_per_page: int = 25
@@ -147,6 +153,9 @@ def load_settings() -> Settings:
         port=env_int("FRONTDESK_PORT", 3000),
         log_level=os.environ.get("FRONTDESK_LOG_LEVEL", "info"),
         workers=env_int("FRONTDESK_WORKERS", 1),
+        log_format=os.environ.get("FRONTDESK_LOG_FORMAT", "text").strip().lower() or "text",
+        metrics_token=os.environ.get("FRONTDESK_METRICS_TOKEN", "").strip() or None,
+        shutdown_grace_seconds=env_float("FRONTDESK_SHUTDOWN_GRACE_SECONDS", 30.0),
         message_flood_limit=env_int("FRONTDESK_MESSAGE_FLOOD_LIMIT", 200),
         conversations_per_page=env_int("FRONTDESK_CONVERSATIONS_PER_PAGE", 25),
         redis_url=os.environ.get("FRONTDESK_REDIS_URL") or None,

@@ -42,6 +42,7 @@ from frontdesk.kit.time import utc_now
 from frontdesk.messages.enums import FAILED, SENT, STATUS_NAMES
 from frontdesk.models import channel_api, channel_api_previous_secrets, inboxes, messages, webhook_deliveries, webhooks
 from frontdesk.models.webhooks import UNFINISHED_SQL
+from frontdesk.observability import metrics
 from frontdesk.webhooks import ssrf
 from frontdesk.webhooks.outbox import NOTIFY_CHANNEL, TARGET_API_INBOX, add_waker, remove_waker, wake_soon
 from frontdesk.webhooks.signing import signed_headers
@@ -288,11 +289,13 @@ class DeliveryWorker:
                 d.c.attempts,
                 d.c.created_at,
                 d.c.message_id,
+                d.c.next_attempt_at,
             )
         )
         rows = list(await uow.conn.execute(statement))
         if not rows:
             return []
+        metrics.observe_claims(now, (row.next_attempt_at for row in rows))
         secrets = await self._secrets(uow, rows, now)
         claimed = [
             Claimed(
@@ -443,6 +446,7 @@ class DeliveryWorker:
             )
         )
         await uow.conn.execute(statement, updates)
+        metrics.count_deliveries(row["b_status"] for row in updates)
         for message_id, succeeded, error in marks:
             await mark_message(uow, message_id, succeeded=succeeded, error=error)
 

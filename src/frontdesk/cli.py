@@ -29,7 +29,8 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         host=host,
         port=port,
         log_level=settings.log_level,
-        proxy_headers=True,
+        proxy_headers=bool(settings.trust_proxy),
+        forwarded_allow_ips=settings.trust_proxy or None,
         access_log=False,
         # ActionCable frames are small JSON; compressing each one once per socket costs more than it saves.
         ws_per_message_deflate=False,

@@ -7,6 +7,7 @@ response already set is kept."""
 
 from __future__ import annotations
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _EVERYWHERE = (
@@ -43,7 +44,7 @@ class SecurityHeadersMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         wanted = headers_for(scope.get("path", ""), scope.get("scheme", "http"))

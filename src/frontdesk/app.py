@@ -26,6 +26,7 @@ from frontdesk.events.registry import register_listeners
 from frontdesk.idempotency.middleware import IdempotencyMiddleware
 from frontdesk.kit.docs import docs_router
 from frontdesk.kit.openapi import build_openapi
+from frontdesk.kit.security_headers import SecurityHeadersMiddleware
 from frontdesk.kit.tokens import TokenVault
 from frontdesk.kit.transactions import TransactionMiddleware
 from frontdesk.observability.endpoints import metrics
@@ -163,7 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: _unexpected_error,
         },
         # Outermost first: limits before anything runs; idempotency around the request's transaction.
-        middleware=[RateLimitMiddleware, IdempotencyMiddleware, TransactionMiddleware],
+        middleware=[SecurityHeadersMiddleware, RateLimitMiddleware, IdempotencyMiddleware, TransactionMiddleware],
         lifespan=[lifespan],
         state=state,
         openapi_config=OpenAPIConfig(

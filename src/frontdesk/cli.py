@@ -97,7 +97,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         # SIGTERM: stop accepting, let in-flight requests finish for up to the grace period, then the
         # lifespan's shutdown lets the embedded worker finish and record its attempts in flight.
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_seconds)),
-        proxy_headers=True,
+        proxy_headers=bool(settings.trust_proxy),
+        forwarded_allow_ips=settings.trust_proxy or None,
         access_log=False,
         # ActionCable frames are small JSON; compressing each one once per socket costs more than it saves.
         ws_per_message_deflate=False,

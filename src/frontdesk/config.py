@@ -103,6 +103,8 @@ class Settings:
     # Comma-separated client IPs never limited. Empty by default: unlike Chatwoot, loopback is not exempt,
     # since behind a reverse proxy on the same host every client would look like 127.0.0.1.
     rate_limit_safelist: str = ""
+    # Proxies whose X-Forwarded-For/-Proto are believed: "" none, else comma-separated IPs or "*".
+    trust_proxy: str = ""
     # Key prefix of the counters in Redis (when redis_url is set).
     rate_limit_redis_prefix: str = "frontdesk:ratelimit"
     # Dashboard sign-in (docs in frontdesk.dashboard): how long a session lasts, and Chatwoot's
@@ -187,6 +189,7 @@ def load_settings() -> Settings:
             "FRONTDESK_RATE_LIMIT_PUBLIC_CONTACT_UPDATES_PERIOD_SECONDS", 3600.0
         ),
         rate_limit_safelist=os.environ.get("FRONTDESK_RATE_LIMIT_SAFELIST", ""),
+        trust_proxy=os.environ.get("FRONTDESK_TRUST_PROXY", "").strip(),
         rate_limit_redis_prefix=os.environ.get("FRONTDESK_RATE_LIMIT_REDIS_PREFIX", "frontdesk:ratelimit"),
         session_ttl_hours=env_float("FRONTDESK_SESSION_TTL_HOURS", 14 * 24.0),
         sign_in_rate_limit=env_int("FRONTDESK_SIGN_IN_RATE_LIMIT", 5),

@@ -16,6 +16,7 @@ from frontdesk.auth.dependencies import CurrentUser
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import Forbidden
 from frontdesk.kit.time import utc_now
+from frontdesk.kit.tokens import constant_time_equal, utf8
 from frontdesk.models import user_sessions, users
 
 COOKIE_NAME = "frontdesk_session"
@@ -32,13 +33,13 @@ class SessionKeys:
         self._csrf_key = hmac.new(root, b"frontdesk session csrf", hashlib.sha256).digest()
 
     def digest(self, session_id: str) -> str:
-        return hmac.new(self._digest_key, session_id.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._digest_key, utf8(session_id), hashlib.sha256).hexdigest()
 
     def csrf_token(self, session_id: str) -> str:
-        return hmac.new(self._csrf_key, session_id.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._csrf_key, utf8(session_id), hashlib.sha256).hexdigest()
 
     def csrf_matches(self, session_id: str, presented: str | None) -> bool:
-        return bool(presented) and hmac.compare_digest(self.csrf_token(session_id), (presented or "").strip())
+        return bool(presented) and constant_time_equal(self.csrf_token(session_id), (presented or "").strip())
 
 
 @dataclass(frozen=True)

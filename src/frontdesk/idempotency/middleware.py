@@ -46,6 +46,7 @@ from frontdesk.config import Settings
 from frontdesk.db import Database
 from frontdesk.idempotency import store
 from frontdesk.kit.time import utc_now
+from frontdesk.kit.tokens import utf8
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def caller_of(scope: Scope) -> bytes:
     if path.startswith("/public/"):
         match = _PUBLIC_CONTACT.match(path)
         if match:
-            return b"contact:" + match.group(1).encode() + b":" + match.group(2).encode()
+            return b"contact:" + utf8(match.group(1)) + b":" + utf8(match.group(2))
         # No contact in the path (creating one): the client IP keeps two end users apart.
         client = scope.get("client")
         return b"public-ip:" + (client[0] if client else "").encode()

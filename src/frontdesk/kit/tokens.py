@@ -13,6 +13,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
+def utf8(text: str) -> bytes:
+    """UTF-8 bytes of text that may come from a client: a JSON body can carry lone surrogates
+    (``"\\ud800"``), which plain ``encode()`` refuses; they are kept, so distinct texts stay distinct."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def constant_time_equal(a: str | bytes, b: str | bytes) -> bool:
+    """``hmac.compare_digest`` for any text: it raises TypeError on non-ASCII ``str``, so both sides
+    are compared as UTF-8 bytes."""
+    return hmac.compare_digest(utf8(a) if isinstance(a, str) else a, utf8(b) if isinstance(b, str) else b)
+
+
 def secure_token(length: int = 24) -> str:
     """A base58 token like Rails' ``has_secure_token`` (24 characters by default)."""
     return "".join(secrets.choice(_BASE58) for _ in range(length))
@@ -27,7 +39,7 @@ class TokenVault:
         self._aead = AESGCM(hmac.new(root, b"frontdesk access-token encryption", hashlib.sha256).digest())
 
     def digest(self, token: str) -> str:
-        return hmac.new(self._digest_key, token.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._digest_key, utf8(token), hashlib.sha256).hexdigest()
 
     def encrypt(self, token: str) -> str:
         nonce = os.urandom(12)

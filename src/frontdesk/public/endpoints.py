@@ -58,9 +58,15 @@ async def _conversation(
 
 
 def _before(value: str | None) -> int | None:
+    # isdigit() also admits digits int() refuses ("²") and numbers past int()'s 4300-digit limit.
     if value is None or not value.strip().isdigit():
         return None
-    return int(value.strip())
+    try:
+        number = int(value.strip())
+    except ValueError:
+        return None
+    # Past any id, "before" bounds nothing (and would overflow the database's integer).
+    return number if number <= 2**63 - 1 else None
 
 
 @get("/{inbox_identifier:str}", summary="Inbox details", operation_id="get-details-of-a-inbox")

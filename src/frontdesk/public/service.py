@@ -27,6 +27,7 @@ from frontdesk.db import UnitOfWork
 from frontdesk.errors import Unauthorized, Unprocessable
 from frontdesk.events.dispatcher import Event
 from frontdesk.kit.time import utc_now
+from frontdesk.kit.tokens import constant_time_equal, utf8
 from frontdesk.messages import service as messages_service
 from frontdesk.messages.enums import CONTENT_TYPES, INCOMING, READ, STATUS_NAMES
 from frontdesk.messages.enums import STATUSES as MESSAGE_STATUSES
@@ -188,7 +189,7 @@ def random_name() -> str:
 
 
 def identifier_hash(hmac_token: str, identifier: str) -> str:
-    return hmac.new(hmac_token.encode(), identifier.encode(), sha256).hexdigest()
+    return hmac.new(utf8(hmac_token), utf8(identifier), sha256).hexdigest()
 
 
 def check_identity(inbox: Any, identifier: str | None, given_hash: str | None) -> bool:
@@ -197,7 +198,7 @@ def check_identity(inbox: Any, identifier: str | None, given_hash: str | None) -
     if not given_hash and not inbox.hmac_mandatory:
         return False
     expected = identifier_hash(inbox.hmac_token, identifier or "")
-    if not given_hash or not hmac.compare_digest(expected, given_hash.strip().lower()):
+    if not given_hash or not constant_time_equal(expected, given_hash.strip().lower()):
         raise Unauthorized(HMAC_FAILED)
     return True
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ipaddress import ip_address
 
 from frontdesk.config import Settings
+from frontdesk.kit.tokens import utf8
 from frontdesk.ratelimit.counters import Counters, MemoryCounters, RedisCounters
 
 _PUBLIC_CONVERSATIONS = re.compile(r"^/public/api/v1/inboxes/[^/]+/contacts/[^/]+/conversations/?$")
@@ -86,7 +87,7 @@ class RateLimiter:
             return []
         rules: list[tuple[Rule, str]] = [(self.per_ip, ip)]
         if token:
-            rules.append((self.per_token, hashlib.sha256(token.encode()).hexdigest()))
+            rules.append((self.per_token, hashlib.sha256(utf8(token)).hexdigest()))
         if path.startswith("/public/"):
             if method == "POST" and _PUBLIC_CONVERSATIONS.match(path):
                 rules.append((self.public_conversations, ip))

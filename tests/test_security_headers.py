@@ -45,7 +45,12 @@ def test_api_responses(server: RunningServer, admin: Admin) -> None:
         health = anonymous.get("/health")
         client_api = anonymous.get(f"/public/api/v1/inboxes/{inbox.identifier}")
         assert client_api.status_code == 200
-    for response in (ok, missing, unauthorized, openapi, health, client_api):
+        # No route at all: answered by the router, outside the per-route middlewares.
+        unrouted = anonymous.get("/no/such/route")
+        assert unrouted.status_code == 404
+        wrong_method = anonymous.delete("/health")
+        assert wrong_method.status_code in (404, 405)
+    for response in (ok, missing, unauthorized, openapi, health, client_api, unrouted, wrong_method):
         assert_api(response)
 
 

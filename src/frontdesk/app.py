@@ -164,7 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: _unexpected_error,
         },
         # Outermost first: limits before anything runs; idempotency around the request's transaction.
-        middleware=[SecurityHeadersMiddleware, RateLimitMiddleware, IdempotencyMiddleware, TransactionMiddleware],
+        middleware=[RateLimitMiddleware, IdempotencyMiddleware, TransactionMiddleware],
         lifespan=[lifespan],
         state=state,
         openapi_config=OpenAPIConfig(
@@ -179,8 +179,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=20 * 1024 * 1024,
         debug=False,
     )
-    # Outside the router, unlike the list above: it also sees (and ids, and counts) unmatched requests.
-    app.asgi_handler = ObservabilityMiddleware(app.asgi_handler)
+    # Outside the router, unlike the list above: unmatched requests (404, 405) are also given an id, counted
+    # and sent the security headers.
+    app.asgi_handler = SecurityHeadersMiddleware(ObservabilityMiddleware(app.asgi_handler))
     return app
 
 

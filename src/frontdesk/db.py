@@ -131,7 +131,9 @@ class Database:
         except BaseException:
             await conn.close()
             raise
-        return UnitOfWork(conn, self)
+        uow = UnitOfWork(conn, self)
+        uow.writable = write
+        return uow
 
     @asynccontextmanager
     async def unit_of_work(self, *, write: bool = True) -> AsyncIterator[UnitOfWork]:
@@ -158,6 +160,8 @@ class UnitOfWork:
         self.database = database
         self.events: list[Event] = []
         self.closed = False
+        # False for a read-only transaction (on SQLite a reader connection that may not write).
+        self.writable = True
         # "request" for a request's transaction (kit.transactions), "work" for anything else.
         self.origin = "work"
         # Tables this transaction changed through Core statements (cascades included).

@@ -6,8 +6,9 @@ dashboard session, or for the Client API the inbox and contact of the path plus 
 the path names no contact), the method and the path:
 
 * the first request claims the key (an INSERT that only one claimer wins), runs, and its answer
-  (status, headers, body) is stored, in its own transaction, after the request's transaction
-  committed, before the answer leaves;
+  (status, headers, body) is stored before it leaves: a successful answer in the request's own
+  transaction (``TransactionMiddleware`` commits it with the request's changes, so a crash never
+  keeps the one without the other), any other answer in a transaction of its own;
 * a retry with the same request (query string and body) gets the stored answer back with
   ``Idempotent-Replayed: true``, and nothing runs again; a retry that arrives while the first is still
   running waits for it (bounded by ``idempotency_wait_seconds``, then 409) and replays;
@@ -15,8 +16,9 @@ the path names no contact), the method and the path:
 * a 5xx answer is not stored: the key is released so that a retry runs afresh;
 * keys are kept ``idempotency_ttl_hours`` (24 h by default); expired ones are purged as requests come.
 
-This middleware sits outside ``TransactionMiddleware``, so what it stores is exactly what the client
-saw, including a commit that failed and was answered 422.
+This middleware sits outside ``TransactionMiddleware``, so what it stores itself is exactly what the
+client saw, including a commit that failed and was answered 422 (the answer written in the failed
+transaction went with it).
 """
 
 from __future__ import annotations
@@ -43,10 +45,11 @@ from litestar.types import (
 )
 
 from frontdesk.config import Settings
-from frontdesk.db import Database
+from frontdesk.db import Database, UnitOfWork
 from frontdesk.idempotency import store
 from frontdesk.kit.time import utc_now
 from frontdesk.kit.tokens import utf8
+from frontdesk.kit.transactions import ANSWER_RECORDER
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +151,37 @@ def _replay_messages(stored: store.StoredKey) -> list[Message]:
     ]
 
 
+def _stored_fields(start: HTTPResponseStartEvent) -> tuple[str | None, list[list[str]]]:
+    """The content type and the headers a replay repeats."""
+    headers: list[list[str]] = []
+    content_type: str | None = None
+    for name, value in start.get("headers", []):
+        lowered = bytes(name).lower()
+        if lowered in _NOT_REPLAYED:
+            continue
+        decoded = bytes(value).decode("latin-1")
+        if lowered == b"content-type":
+            content_type = decoded
+        headers.append([lowered.decode("latin-1"), decoded])
+    return content_type, headers
+
+
+class _Claim:
+    """This request's claim on its key, as ``TransactionMiddleware``'s answer recorder."""
+
+    __slots__ = ("key_id", "stored")
+
+    def __init__(self, key_id: int) -> None:
+        self.key_id = key_id
+        self.stored = False
+
+    async def record(self, uow: UnitOfWork, start: HTTPResponseStartEvent, body: bytes) -> None:
+        content_type, headers = _stored_fields(start)
+        await store.complete_in(
+            uow, self.key_id, status=int(start["status"]), content_type=content_type, headers=headers, body=body
+        )
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -221,7 +255,8 @@ class IdempotencyMiddleware:
     async def _run(
         self, scope: Scope, body: bytes, receive: Receive, send: Send, database: Database, key_id: int
     ) -> None:
-        """Run the request once; store its answer before it leaves (unless 5xx, which releases the key)."""
+        """Run the request once; its answer is stored before it leaves (unless 5xx, which releases the key),
+        by the request's transaction when it committed one, else here."""
         replayed_body = False
 
         async def receive_body() -> ReceiveMessage:
@@ -235,6 +270,8 @@ class IdempotencyMiddleware:
         start: HTTPResponseStartEvent | None = None
         chunks: list[bytes] = []
         finished = False
+        claim = _Claim(key_id)
+        scope.setdefault("state", {})[ANSWER_RECORDER] = claim
 
         async def capture(message: Message) -> None:
             nonlocal start, finished
@@ -248,7 +285,8 @@ class IdempotencyMiddleware:
             if message.get("more_body", False):
                 return
             finished = True
-            await self._finish(database, key_id, start, b"".join(chunks))
+            if not claim.stored:
+                await self._finish(database, key_id, start, b"".join(chunks))
             await send(start)
             await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": False})
 
@@ -263,16 +301,7 @@ class IdempotencyMiddleware:
         if status >= 500:
             await _release_quietly(database, key_id)
             return
-        headers: list[list[str]] = []
-        content_type: str | None = None
-        for name, value in start.get("headers", []):
-            lowered = bytes(name).lower()
-            if lowered in _NOT_REPLAYED:
-                continue
-            decoded = bytes(value).decode("latin-1")
-            if lowered == b"content-type":
-                content_type = decoded
-            headers.append([lowered.decode("latin-1"), decoded])
+        content_type, headers = _stored_fields(start)
         try:
             await store.complete(database, key_id, status=status, content_type=content_type, headers=headers, body=body)
         except Exception:

@@ -1,8 +1,9 @@
 """The idempotency-key rows: claim, read, complete, release, purge.
 
-Every function runs its own short transaction: a key is claimed and committed before the request
-runs, and the answer is stored after the request's own transaction committed, so no connection is
-held across the request (SQLite has a single writer).
+Every function but ``complete_in`` runs its own short transaction: a key is claimed and committed
+before the request runs, so no connection is held across the request (SQLite has a single writer).
+The answer is written by ``complete_in`` inside the request's own transaction, so it commits with the
+request's changes or not at all; ``complete`` stores it alone, for a request that had no transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from frontdesk.db import Database
+from frontdesk.db import Database, UnitOfWork
 from frontdesk.kit.time import utc_now
 from frontdesk.models import idempotency_keys
 
@@ -121,18 +122,25 @@ async def complete(
     database: Database, key_id: int, *, status: int, content_type: str | None, headers: list[list[str]], body: bytes
 ) -> None:
     async with database.unit_of_work() as uow:
-        await uow.conn.execute(
-            update(idempotency_keys)
-            .where(idempotency_keys.c.id == key_id)
-            .values(
-                state=COMPLETED,
-                locked_until=None,
-                response_status=status,
-                content_type=content_type,
-                response_headers=headers,
-                response_body=body,
-            )
+        await complete_in(uow, key_id, status=status, content_type=content_type, headers=headers, body=body)
+
+
+async def complete_in(
+    uow: UnitOfWork, key_id: int, *, status: int, content_type: str | None, headers: list[list[str]], body: bytes
+) -> None:
+    """Store the answer in ``uow``'s transaction (the caller commits)."""
+    await uow.conn.execute(
+        update(idempotency_keys)
+        .where(idempotency_keys.c.id == key_id)
+        .values(
+            state=COMPLETED,
+            locked_until=None,
+            response_status=status,
+            content_type=content_type,
+            response_headers=headers,
+            response_body=body,
         )
+    )
 
 
 async def release(database: Database, key_id: int) -> None:

@@ -17,7 +17,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from tests.conversations.helpers import create_conversation, new_source_id, setup

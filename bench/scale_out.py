@@ -172,10 +172,11 @@ def measure(
     return result, cpu
 
 
-async def forget_redis(prefix: str) -> None:
+async def forget_redis(prefix: str, url: str = REDIS_URL) -> None:
+    """Delete the Redis keys under ``prefix`` (a run's own, so that runs sharing one Redis stay apart)."""
     import redis.asyncio as redis_asyncio
 
-    client = redis_asyncio.Redis.from_url(REDIS_URL)
+    client = redis_asyncio.Redis.from_url(url)
     try:
         keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
         if keys:

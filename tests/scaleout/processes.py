@@ -22,6 +22,7 @@ from typing import Any, cast
 
 import httpx
 import pytest
+from bench.scale_out import forget_redis
 
 from frontdesk.realtime.bus import redis_reachable
 from tests.fixtures.api import Admin, Api
@@ -159,15 +160,7 @@ class Deployment:
 
 
 async def forget_redis_keys(prefix: str) -> None:
-    import redis.asyncio as redis_asyncio
-
-    client = redis_asyncio.Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    await forget_redis(prefix, REDIS_URL)
 
 
 def deployment(tmp: Path, **settings: str) -> Iterator[Deployment]:

@@ -21,7 +21,7 @@ _API = (
 _DOCS = (
     (
         b"content-security-policy",
-        b"default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        b"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
     ),
     (b"x-frame-options", b"DENY"),

@@ -123,6 +123,42 @@ class Settings:
     # Chatwoot's PRESENCE_DURATION / CONTACT_PRESENCE_DURATION (seconds).
     presence_duration: float = 20.0
     contact_presence_duration: float = 90.0
+    # The address clients reach this server at, for the absolute URLs in payloads (``data_url``,
+    # ``avatar_url``); unset: ``http://<host>:<port>``.
+    public_url: str | None = None
+    # Attachments and avatars (docs/attachments.md): "disk" (under data_dir/storage) or "s3".
+    storage: str = "disk"
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    # Path-style URLs (``endpoint/bucket/key``), which MinIO, moto and most self-hosted stores need.
+    s3_force_path_style: bool = False
+    # Chatwoot's MAXIMUM_FILE_UPLOAD_SIZE (MB) and Message::NUMBER_OF_PERMITTED_ATTACHMENTS.
+    max_upload_mb: int = 40
+    max_attachments: int = 15
+    # How long a signed file URL (data_url, thumb_url, avatar_url) stays valid.
+    file_url_ttl_seconds: int = 24 * 3600
+    # Stored bytes that no row claims (a process died mid-upload, a direct upload never used) are
+    # removed once they are older than this.
+    orphan_grace_hours: float = 6.0
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "storage"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        # Chatwoot: a non-positive setting means the default 40 MB.
+        return (self.max_upload_mb if self.max_upload_mb > 0 else 40) * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -201,4 +237,16 @@ def load_settings() -> Settings:
         realtime_redis_prefix=os.environ.get("FRONTDESK_REALTIME_REDIS_PREFIX", "frontdesk:realtime"),
         presence_duration=env_float("FRONTDESK_PRESENCE_DURATION", 20.0),
         contact_presence_duration=env_float("FRONTDESK_CONTACT_PRESENCE_DURATION", 90.0),
+        public_url=os.environ.get("FRONTDESK_PUBLIC_URL", "").strip() or None,
+        storage=os.environ.get("FRONTDESK_STORAGE", "disk").strip().lower() or "disk",
+        s3_bucket=os.environ.get("FRONTDESK_S3_BUCKET", "").strip(),
+        s3_region=os.environ.get("FRONTDESK_S3_REGION", "us-east-1").strip() or "us-east-1",
+        s3_endpoint_url=os.environ.get("FRONTDESK_S3_ENDPOINT_URL", "").strip() or None,
+        s3_access_key_id=os.environ.get("FRONTDESK_S3_ACCESS_KEY_ID", "").strip(),
+        s3_secret_access_key=os.environ.get("FRONTDESK_S3_SECRET_ACCESS_KEY", "").strip(),
+        s3_force_path_style=env_bool("FRONTDESK_S3_FORCE_PATH_STYLE", False),
+        max_upload_mb=env_int("FRONTDESK_MAX_UPLOAD_MB", 40),
+        max_attachments=env_int("FRONTDESK_MAX_ATTACHMENTS", 15),
+        file_url_ttl_seconds=env_int("FRONTDESK_FILE_URL_TTL_SECONDS", 24 * 3600),
+        orphan_grace_hours=env_float("FRONTDESK_ORPHAN_GRACE_HOURS", 6.0),
     )

@@ -4,7 +4,9 @@ from frontdesk.models.accounts import access_tokens, account_users, accounts, us
 from frontdesk.models.base import metadata
 from frontdesk.models.contacts import contact_inboxes, contact_labels, contacts
 from frontdesk.models.conversations import conversation_labels, conversations
+from frontdesk.models.files import attachments, blobs
 from frontdesk.models.idempotency import idempotency_keys
+from frontdesk.models.jobs import jobs
 from frontdesk.models.inboxes import channel_api, channel_web_widgets, inbox_members, inboxes
 from frontdesk.models.labels import labels
 from frontdesk.models.messages import messages
@@ -16,6 +18,8 @@ __all__ = [
     "access_tokens",
     "account_users",
     "accounts",
+    "attachments",
+    "blobs",
     "channel_api",
     "channel_api_previous_secrets",
     "channel_web_widgets",
@@ -27,6 +31,7 @@ __all__ = [
     "idempotency_keys",
     "inbox_members",
     "inboxes",
+    "jobs",
     "labels",
     "messages",
     "metadata",

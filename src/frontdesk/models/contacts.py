@@ -28,6 +28,8 @@ contacts = Table(
     Column("phone_number", String(255)),
     Column("identifier", String(255)),
     Column("avatar_url", String(2048)),
+    # The uploaded avatar (blobs.id); the bytes are removed by a blobs.purge job, so no foreign key.
+    Column("avatar_blob_id", Integer),
     Column("additional_attributes", JSONType, nullable=False, server_default="{}"),
     Column("custom_attributes", JSONType, nullable=False, server_default="{}"),
     Column("last_activity_at", UTCDateTime),

@@ -58,6 +58,8 @@ inboxes = Table(
     Column("channel_id", Integer, nullable=False),
     Column("name", String(255), nullable=False),
     Column("avatar_url", String(2048)),
+    # The uploaded avatar (blobs.id); the bytes are removed by a blobs.purge job, so no foreign key.
+    Column("avatar_blob_id", Integer),
     Column("enable_auto_assignment", Boolean, nullable=False, server_default="1"),
     Column("auto_assignment_config", JSONType, nullable=False, server_default="{}"),
     Column("greeting_enabled", Boolean, nullable=False, server_default="0"),

@@ -1,0 +1,1 @@
+"""Durable work (see queue.py and runner.py)."""

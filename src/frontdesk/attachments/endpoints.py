@@ -147,7 +147,10 @@ class DirectUploadAnswer(msgspec.Struct, kw_only=True):
     dependencies={"payload": body(DirectUploadCreate, after="account")},
 )
 async def create_direct_upload(
-    request: Request[Any, Any, Any], account: Account, uow: Uow, conversation_id: FromPath[int],
+    request: Request[Any, Any, Any],
+    account: Account,
+    uow: Uow,
+    conversation_id: FromPath[int],
     payload: NamedDependency[DirectUploadCreate],
 ) -> DirectUploadAnswer:
     """The first step of Chatwoot's direct upload: a blob to PUT the bytes to; its ``signed_id`` then goes

@@ -63,17 +63,21 @@ def attachment_limits(settings: Settings) -> UploadLimits:
     return UploadLimits(max_files=max(1, settings.max_attachments), max_bytes=settings.max_upload_bytes, refuse=refuse)
 
 
-async def authenticate_read_only(request: Request[Any, Any, Any]) -> None:
+async def authenticate_read_only(request: Request[Any, Any, Any], precheck: Any = None) -> None:
     """Resolve the user (and account) on a read-only connection, before any write transaction."""
     parameters = request.route_handler.parsed_fn_signature.parameters
-    if "account" not in parameters and "current_user" not in parameters:
+    needs_user = "account" in parameters or "current_user" in parameters
+    if not needs_user and precheck is None:
         return
     database: Database = request.app.state.database
     uow = await database.begin(write=False)
     try:
-        user = await provide_current_user(request, uow)
-        if "account" in parameters:
-            await provide_account(request, request.path_params["account_id"], user, uow)
+        if needs_user:
+            user = await provide_current_user(request, uow)
+            if "account" in parameters:
+                await provide_account(request, request.path_params["account_id"], user, uow)
+        if precheck is not None:
+            await precheck(request, uow)
     finally:
         await uow.rollback()
 
@@ -96,11 +100,17 @@ async def _read_plain(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 async def read_files_form(
-    request: Request[Any, Any, Any], limits: UploadLimits, *, is_file_field: Any = is_attachment_field
+    request: Request[Any, Any, Any],
+    limits: UploadLimits,
+    *,
+    is_file_field: Any = is_attachment_field,
+    precheck: Any = None,
 ) -> FilesForm:
+    """``precheck(request, uow)``: more to verify on a read-only connection before any byte is stored
+    (the Client API's session), raising the error to answer."""
     if not is_multipart(request):
         return FilesForm(await _read_plain(request))
-    await authenticate_read_only(request)
+    await authenticate_read_only(request, precheck)
     database: Database = request.app.state.database
     received = await receive_multipart(request, database.storage, limits, is_file_field=is_file_field)
     request.scope.setdefault("state", {}).setdefault(_STORED_KEYS, []).extend(f.stored.key for f in received.files)

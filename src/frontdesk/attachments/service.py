@@ -114,3 +114,9 @@ async def mark_uploaded(uow: UnitOfWork, blob_id: int, byte_size: int, checksum:
     await uow.conn.execute(
         update(blobs).where(blobs.c.id == blob_id).values(uploaded=True, byte_size=byte_size, checksum=checksum)
     )
+
+
+async def purge_files_of_messages(uow: UnitOfWork, account_id: int, *conditions: Any) -> None:
+    """Call before deleting messages (with the conditions of the delete): their attachments' bytes are
+    removed by a ``blobs.purge`` job once the deletion commits — never before the rows are gone."""
+    await purge_later(uow, account_id, await repository.blob_ids_of_messages(uow, *conditions))

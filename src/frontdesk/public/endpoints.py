@@ -281,7 +281,7 @@ async def list_messages(
     rows, senders = await messages_service.list_messages(
         uow, conversation, before=_before(before), after=None, internal=False
     )
-    return [presenters.present_message(row, conversation.display_id, senders) for row in rows]
+    return await presenters.present_messages(uow, conversation, rows, senders)
 
 
 async def _update_message(

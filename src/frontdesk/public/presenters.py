@@ -93,8 +93,11 @@ def present_message(
     )
 
 
-async def present_messages(uow: UnitOfWork, conversation: Any, rows: Sequence[Any]) -> list[PublicMessage]:
-    senders = await messages_service.load_senders(uow, conversation.account_id, list(rows))
+async def present_messages(
+    uow: UnitOfWork, conversation: Any, rows: Sequence[Any], senders: SenderRows | None = None
+) -> list[PublicMessage]:
+    if senders is None:
+        senders = await messages_service.load_senders(uow, conversation.account_id, list(rows))
     files = await attachment_repository.attached_by_message(uow.conn, [row.id for row in rows])
     return [
         present_message(

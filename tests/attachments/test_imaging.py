@@ -147,6 +147,13 @@ async def test_an_opaque_image_with_an_alpha_channel_makes_a_jpeg(storage: DiskS
     assert analysis.thumb_content_type == "image/jpeg" and thumb.format == "JPEG"
 
 
+async def test_a_sixteen_bit_grey_png_is_scaled_not_clipped(storage: DiskStorage) -> None:
+    analysis, thumb = await analyzed(storage, encode(Image.new("I;16", (800, 400), 30000), "PNG"), "image/png")
+    assert (analysis.width, analysis.height) == (800, 400) and thumb.size == (250, 125)
+    grey = thumb.convert("L").getpixel((5, 5))
+    assert isinstance(grey, int) and 110 <= grey <= 124
+
+
 async def test_an_animated_gif_is_thumbnailed_from_its_first_frame(storage: DiskStorage) -> None:
     frames = [Image.new("RGB", (500, 300), color) for color in ("red", "lime", "blue")]
     data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
@@ -265,6 +272,29 @@ async def test_a_decoder_past_its_time_is_killed(storage: DiskStorage, monkeypat
     assert process.returncode == -signal.SIGKILL
 
 
+async def test_a_cancelled_analysis_kills_its_decoder_and_cleans_up(
+    storage: DiskStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[asyncio.subprocess.Process] = []
+    running = asyncio.Event()
+    real_exec = asyncio.create_subprocess_exec
+
+    async def recording_exec(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        process = await real_exec(*args, **kwargs)
+        started.append(process)
+        running.set()
+        return process
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", recording_exec)
+    key = await store(storage, encode(Image.new("RGB", (1280, 720), "teal"), "PNG"))
+    task = asyncio.ensure_future(analyze_image(storage, key, "image/png"))
+    await running.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert started[0].returncode == -signal.SIGKILL
+
+
 async def test_a_file_larger_than_the_bound_is_not_copied(storage: DiskStorage) -> None:
     data = encode(Image.new("RGB", (1280, 720), "teal"), "PNG")
     key = await store(storage, data)
@@ -362,6 +392,20 @@ async def test_analyze_blob_marks_an_unusable_image_unidentified(
         corrupt_id, _ = await insert_blob(database, storage, os.urandom(2048), "image/jpeg")
         await analyze_blob(database, storage, corrupt_id)
         assert await meta_of(database, corrupt_id) == {"analyzed": True, "identified": False}
+
+
+async def test_analyze_blob_removes_a_thumbnail_the_image_no_longer_earns(
+    test_database: ThrowawayDatabase, storage: DiskStorage
+) -> None:
+    async with opened(test_database) as database:
+        data = encode(Image.new("RGB", (1280, 720), "teal"), "PNG")
+        blob_id, key = await insert_blob(database, storage, data, "image/png")
+        await analyze_blob(database, storage, blob_id)
+        assert await storage.exists(thumb_key_for(key))
+        # Analysed again under limits it no longer passes: unidentified, and its old thumbnail goes.
+        await analyze_blob(database, storage, blob_id, limits=ImagingLimits(max_pixels=100_000))
+        assert await meta_of(database, blob_id) == {"analyzed": True, "identified": False}
+        assert not await storage.exists(thumb_key_for(key))
 
 
 async def test_analyze_blob_skips_other_content_types(test_database: ThrowawayDatabase, storage: DiskStorage) -> None:

@@ -41,6 +41,8 @@ TRANSPOSITIONS = {
 # The orientations (5 to 8) whose display swaps width and height.
 SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
 EXIT_REJECTED = 2
+# Grey pixels of 16 bits (a 16-bit PNG) or more, resampled as they are and scaled to 8 bits after.
+DEEP_MODES = ("I;16", "I;16B", "I;16L", "I", "F")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +104,7 @@ def thumbnail(source: str, target: str, *, max_pixels: int) -> dict[str, Any]:
         small = resize(widen(image), scaled)
     if transposition is not None:
         small = small.transpose(Image.Transpose[transposition])
+    small = shallow(small)
     if small.size != (thumb_width, thumb_height):
         raise ValueError(f"thumbnail came out {small.size}, not {(thumb_width, thumb_height)}")
     if is_transparent(small):
@@ -116,12 +119,21 @@ def thumbnail(source: str, target: str, *, max_pixels: int) -> dict[str, Any]:
 def widen(image: Any) -> Any:
     """The image in a mode that resamples smoothly and keeps its transparency."""
     transparent = "transparency" in image.info
-    if image.mode in ("RGBA", "LA", "RGB", "L", "CMYK", "YCbCr") and not transparent:
+    if image.mode in ("RGBA", "LA", "RGB", "L", "CMYK", "YCbCr", *DEEP_MODES) and not transparent:
         return image
     # Palette and bilevel pixels only resample as nearest neighbour; a transparency key needs an alpha.
     if image.mode in ("PA", "LA", "RGBA", "La", "RGBa") or transparent:
         return image.convert("RGBA")
     return image.convert("RGB")
+
+
+def shallow(image: Any) -> Any:
+    """16-bit (and deeper) greys brought to 8 bits by scale; Pillow's own conversion would clip them."""
+    if image.mode not in DEEP_MODES:
+        return image
+    if image.mode != "F":
+        image = image.convert("I")
+    return image.point(lambda value: value / 256).convert("L")
 
 
 def resize(image: Any, size: tuple[int, int]) -> Any:

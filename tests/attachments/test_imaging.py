@@ -130,6 +130,15 @@ async def test_exif_orientation_gives_the_displayed_dimensions(storage: DiskStor
     assert bottom[2] > 200 and bottom[0] < 60, bottom
 
 
+async def test_a_multi_picture_jpeg_is_a_jpeg(storage: DiskStorage) -> None:
+    pictures = [Image.new("RGB", (1000, 400), "red"), Image.new("RGB", (1000, 400), "blue")]
+    data = encode(pictures[0], "MPO", save_all=True, append_images=pictures[1:])
+    analysis, thumb = await analyzed(storage, data, "image/jpeg")
+    assert (analysis.width, analysis.height) == (1000, 400) and thumb.size == (250, 100)
+    red, green, blue = thumb.convert("RGB").getpixel((125, 50))  # type: ignore[misc]
+    assert red > 200 and green < 60 and blue < 60
+
+
 async def test_a_transparent_png_keeps_its_transparency(storage: DiskStorage) -> None:
     image = Image.new("RGBA", (500, 500), (255, 0, 0, 255))
     image.paste(Image.new("RGBA", (250, 500), (0, 0, 0, 0)), (0, 0))

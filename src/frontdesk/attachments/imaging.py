@@ -250,7 +250,8 @@ async def _decode(source: Path, target: Path, limits: ImagingLimits, *, label: s
         return None
     finally:
         if process.returncode is None:
-            process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
             await process.wait()
     if process.returncode != 0:
         reason = stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {process.returncode}"]

@@ -18,7 +18,10 @@ import os
 import resource
 import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 # The formats decoded at all; Pillow is not even asked to try its other plugins.
 FORMATS = ("JPEG", "PNG", "GIF", "BMP", "WEBP")
@@ -75,16 +78,16 @@ def limit(memory_bytes: int, cpu_seconds: int, max_output_bytes: int) -> None:
 
 
 def thumbnail(source: str, target: str, *, max_pixels: int) -> dict[str, Any]:
-    from PIL import Image
+    from PIL import Image as pillow
 
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    pillow.MAX_IMAGE_PIXELS = max_pixels
     # Past MAX_IMAGE_PIXELS Pillow only warns (it raises past twice that): a warning is a refusal here.
-    warnings.simplefilter("error", Image.DecompressionBombWarning)
+    warnings.simplefilter("error", pillow.DecompressionBombWarning)
 
-    with Image.open(source, formats=FORMATS) as image:
+    with pillow.open(source, formats=FORMATS) as image:
         if image.format not in (*FORMATS, *JPEG_FORMATS):
             raise ValueError(f"unsupported format {image.format}")
-        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+        orientation = exif_orientation(image)
         transposition = TRANSPOSITIONS.get(orientation)
         swapped = orientation in SWAPPING_ORIENTATIONS
         stored_width, stored_height = image.size
@@ -103,7 +106,7 @@ def thumbnail(source: str, target: str, *, max_pixels: int) -> dict[str, Any]:
         image.load()
         small = resize(widen(image), scaled)
     if transposition is not None:
-        small = small.transpose(Image.Transpose[transposition])
+        small = small.transpose(pillow.Transpose[transposition])
     small = shallow(small)
     if small.size != (thumb_width, thumb_height):
         raise ValueError(f"thumbnail came out {small.size}, not {(thumb_width, thumb_height)}")
@@ -116,7 +119,16 @@ def thumbnail(source: str, target: str, *, max_pixels: int) -> dict[str, Any]:
     return {"width": width, "height": height, "thumb_content_type": content_type}
 
 
-def widen(image: Any) -> Any:
+def exif_orientation(image: Image) -> int:
+    """The EXIF orientation (1, as stored, when there is none or it cannot be read)."""
+    try:
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # A broken EXIF block leaves the picture itself usable.
+        return 1
+    return orientation if isinstance(orientation, int) and orientation in range(1, 9) else 1
+
+
+def widen(image: Image) -> Image:
     """The image in a mode that resamples smoothly and keeps its transparency."""
     transparent = "transparency" in image.info
     if image.mode in ("RGBA", "LA", "RGB", "L", "CMYK", "YCbCr", *DEEP_MODES) and not transparent:
@@ -127,7 +139,7 @@ def widen(image: Any) -> Any:
     return image.convert("RGB")
 
 
-def shallow(image: Any) -> Any:
+def shallow(image: Image) -> Image:
     """16-bit (and deeper) greys brought to 8 bits by scale; Pillow's own conversion would clip them."""
     if image.mode not in DEEP_MODES:
         return image
@@ -136,20 +148,20 @@ def shallow(image: Any) -> Any:
     return image.point(lambda value: value / 256).convert("L")
 
 
-def resize(image: Any, size: tuple[int, int]) -> Any:
-    from PIL import Image
+def resize(image: Image, size: tuple[int, int]) -> Image:
+    from PIL import Image as pillow
 
     if image.size == size:
         return image.copy()
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return image.resize(size, pillow.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def is_transparent(image: Any) -> bool:
+def is_transparent(image: Image) -> bool:
     """Whether any pixel is see-through (an RGBA WebP or PNG that is opaque throughout makes a JPEG)."""
     if image.mode not in ("RGBA", "LA"):
         return False
-    lowest_alpha: int = image.getchannel("A").getextrema()[0]
-    return lowest_alpha < OPAQUE
+    lowest_alpha = image.getchannel("A").getextrema()[0]
+    return isinstance(lowest_alpha, int) and lowest_alpha < OPAQUE
 
 
 if __name__ == "__main__":

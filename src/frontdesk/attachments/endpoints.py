@@ -240,7 +240,9 @@ def _upload_limits(settings: Any) -> Any:
     summary="Upload a file",
     operation_id="upload-a-file",
     tags=["Messages"],
-    dependencies=files_form(UploadFields, None, _upload_limits, is_file_field=lambda name: name == "attachment"),
+    dependencies=files_form(
+        UploadFields, None, _upload_limits, file_field="attachment", is_file_field=lambda name: name == "attachment"
+    ),
     request_max_body_size=None,
     after_response=remove_unclaimed,
 )

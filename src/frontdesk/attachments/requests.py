@@ -134,7 +134,12 @@ async def remove_unclaimed(request: Request[Any, Any, Any]) -> None:
 
 
 def files_form(
-    struct: type[Any], wrap: str | None, limits_of: Any = attachment_limits, **options: Any
+    struct: type[Any],
+    wrap: str | None,
+    limits_of: Any = attachment_limits,
+    *,
+    file_field: str = "attachments[]",
+    **options: Any,
 ) -> dict[str, Provide]:
     """Route dependencies of an endpoint taking files: ``form`` (the fields and stored files),
     ``payload`` (the fields as ``struct``) and a ``uow`` that opens only once the files are in."""
@@ -148,7 +153,7 @@ def files_form(
     async def provide_uow_after_form(request: Request[Any, Any, Any], form: NamedDependency[FilesForm]) -> UnitOfWork:
         return await provide_uow(request)
 
-    provide_payload.body_spec = BodySpec(struct, wrap)  # type: ignore[attr-defined]
+    provide_payload.body_spec = BodySpec(struct, wrap, file_field)  # type: ignore[attr-defined]
     return {
         "form": Provide(provide_form),
         "payload": Provide(provide_payload),

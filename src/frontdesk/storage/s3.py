@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import io
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Mapping
@@ -180,8 +181,10 @@ class S3Storage:
             now=datetime.now(UTC),
         )
         url = self._url(path, canonical_query(query))
+        # A file-like body is written to the socket in pieces, with its Content-Length, without blocking the loop.
+        data = io.BytesIO(body) if body is not None else None
         async with self._client().request(
-            method, url, headers=signed, data=body, allow_redirects=False, skip_auto_headers=("Content-Type",)
+            method, url, headers=signed, data=data, allow_redirects=False, skip_auto_headers=("Content-Type",)
         ) as response:
             yield response
 

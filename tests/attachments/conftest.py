@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.api import Admin, make_admin
+from tests.fixtures.s3 import s3_server, s3_settings  # noqa: F401 (fixtures)
 from tests.fixtures.receiver import Receiver, run_receiver
 from tests.fixtures.server import RunningServer, ThrowawayDatabase, serve
 
@@ -24,7 +25,7 @@ FAST_WORK = {
 
 
 def storage_params() -> list[Any]:
-    return ["disk"]
+    return ["disk", "s3"]
 
 
 @pytest.fixture(scope="module", params=storage_params())

@@ -101,12 +101,19 @@ async def openapi_document(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return build_openapi(request.app)
 
 
+def equip_with_files(database: Database, settings: Settings) -> None:
+    from frontdesk.attachments.urls import equip
+
+    equip(database, settings)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database = Database(settings.database_url, cache=True)
+        equip_with_files(database, settings)
         await database.start()
         realtime = Hub(settings, database)
         register_listeners(database.dispatcher, settings, realtime=realtime.after_commit)
@@ -126,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await worker.stop()
             await realtime.stop()
             await rate_limiter.close()
+            await database.storage.close()
             await database.dispose()
 
     rate_limiter = build_rate_limiter(settings)

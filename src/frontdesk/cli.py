@@ -121,6 +121,7 @@ def _worker(settings: Settings) -> int:
     """A standalone webhook delivery worker (run any number of them on PostgreSQL) until SIGINT/SIGTERM."""
     import signal
 
+    from frontdesk.attachments.urls import equip
     from frontdesk.db import Database
     from frontdesk.events.registry import register_listeners
     from frontdesk.migrate import prepare_database
@@ -131,6 +132,7 @@ def _worker(settings: Settings) -> int:
 
     async def run() -> None:
         database = Database(settings.database_url, pool_size=4)
+        equip(database, settings)
         register_listeners(database.dispatcher, settings)
         worker = DeliveryWorker(database, settings)
         stop = asyncio.Event()

@@ -91,6 +91,10 @@ class Database:
         self.driver_observers: list[Callable[[Connection, str], None]] = []
         self._wants_cache = cache
         self._invalidation_feed: Any = None
+        # Where stored files live and how their URLs are signed (attachments.urls.FileUrls), set by the
+        # process that serves or works on this database; payloads read it through their RowCache.
+        self.storage: Any = None
+        self.files: Any = None
         if self.is_sqlite:
             self.write_engine = _create_sqlite_engine(url, writer=True)
             self.read_engine = _create_sqlite_engine(url, writer=False)

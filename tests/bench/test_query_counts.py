@@ -101,7 +101,8 @@ def test_conversation_list_runs_the_same_statements_for_2_and_8_conversations(
     agent_large = counter.count(lambda: agent.api.get(listing))
     assert admin_large == admin_small
     assert agent_large == agent_small
-    assert admin_large <= 7
+    # One of them reads the attachments of the conversations' last messages (Chatwoot's payload has them).
+    assert admin_large <= 8
 
 
 def test_message_thread_runs_the_same_statements_for_2_and_12_messages(admin: Admin, counter: StatementCounter) -> None:

@@ -10,9 +10,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.exc import IntegrityError
 
+from frontdesk.attachments.service import purge_files_of_messages
 from frontdesk.auth.dependencies import AccountContext
 from frontdesk.contacts import repository
 from frontdesk.contacts.contact_inboxes import build_contact_inbox
@@ -22,6 +23,7 @@ from frontdesk.errors import Unprocessable, ValidationFailed, not_authorized
 from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET, get_inbox, member_inbox_ids
 from frontdesk.kit.time import iso, utc_now
+from frontdesk.models import conversations, messages
 
 MAX_STRING_LENGTH = 255
 MAX_URL_LENGTH = 2048
@@ -304,6 +306,12 @@ async def delete_contact(uow: UnitOfWork, account_id: int, contact_id: int, *, p
     the agent retries later); its widget session simply ends.
     """
     contact = await repository.get_contact(uow, account_id, contact_id)
+    # Its conversations (and their messages) cascade away with it: their files go after the commit.
+    await purge_files_of_messages(
+        uow,
+        account_id,
+        messages.c.conversation_id.in_(select(conversations.c.id).where(conversations.c.contact_id == contact_id)),
+    )
     await repository.delete_contact(uow, contact_id)
     # The row is gone once listeners run: they get Chatwoot's push data instead of an id to reload.
     contact_data = {**msgspec.to_builtins(contact_push_data(contact)), "account_id": account_id}

@@ -13,6 +13,8 @@ from typing import Any
 import msgspec
 
 from frontdesk.agents.presenters import AgentPayload, present_agent
+from frontdesk.attachments import presenters as attachment_presenters
+from frontdesk.attachments import repository as attachment_repository
 from frontdesk.auth.dependencies import AccountContext
 from frontdesk.contacts.presenters import present_contact
 from frontdesk.contacts.schemas import ContactPayload
@@ -127,6 +129,19 @@ async def present_conversations(
             if current is None or message.id > current.id:
                 last_non_activity[message.conversation_id] = message
 
+    files = await attachment_repository.attached_by_message(uow.conn, [message.id for message in message_rows])
+    file_urls = uow.database.files
+
+    def pushed(message: Any, conversation_data: MessageConversationData) -> Any:
+        return message_push_data(
+            message,
+            display_ids[message.conversation_id],
+            conversation_data,
+            senders,
+            attachments=attachment_presenters.push_data_list(files.get(message.id, []), file_urls),
+        )
+
+    display_ids = {row.id: row.display_id for row in rows}
     senders = SenderRows(users, contacts)
     now = utc_now()
     payloads: list[ConversationPayload] = []
@@ -160,7 +175,7 @@ async def present_conversations(
             ConversationPayload(
                 meta=meta,
                 id=row.display_id,
-                messages=[message_push_data(last, row.display_id, conversation_data, senders)] if last else [],
+                messages=[pushed(last, conversation_data)] if last else [],
                 account_id=row.account_id,
                 uuid=row.uuid,
                 additional_attributes=row.additional_attributes or {},
@@ -180,9 +195,7 @@ async def present_conversations(
                 first_reply_created_at=unix(row.first_reply_created_at),
                 unread_count=unread_count,
                 last_non_activity_message=(
-                    message_push_data(non_activity, row.display_id, conversation_data, senders)
-                    if non_activity is not None
-                    else None
+                    pushed(non_activity, conversation_data) if non_activity is not None else None
                 ),
                 last_activity_at=unix(row.last_activity_at),
                 priority=PRIORITY_NAMES.get(row.priority) if row.priority is not None else None,

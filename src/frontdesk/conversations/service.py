@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
 
+from frontdesk.attachments.service import purge_files_of_messages
 from frontdesk.auth.dependencies import ROLE_AGENT, AccountContext
 from frontdesk.contacts.contact_inboxes import build_contact_inbox
 from frontdesk.conversations import repository
@@ -545,6 +546,7 @@ async def mark_unread(uow: UnitOfWork, account: AccountContext, conversation: An
 async def delete_conversation(uow: UnitOfWork, account: AccountContext, conversation: Any) -> None:
     """Administrators only; messages and labels go with it."""
     account.require_administrator()
+    await purge_files_of_messages(uow, account.account_id, messages.c.conversation_id == conversation.id)
     await uow.conn.execute(delete(messages).where(messages.c.conversation_id == conversation.id))
     await uow.conn.execute(delete(conversation_labels).where(conversation_labels.c.conversation_id == conversation.id))
     await uow.conn.execute(delete(conversations).where(conversations.c.id == conversation.id))

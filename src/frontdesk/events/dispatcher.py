@@ -58,9 +58,10 @@ class Dispatcher:
 
     async def before_commit(self, uow: UnitOfWork) -> RowCache:
         """Run the in-transaction listeners; the rows they read are the state that commits."""
-        from frontdesk.events.rows import RowCache
+        from frontdesk.events.rows import FILE_URLS_KEY, RowCache
 
         rows = RowCache(uow.conn, dict(uow.known_rows), shared=uow.database.cache, written=uow.written)
+        rows.entries[FILE_URLS_KEY] = uow.database.files
         # A failing in-transaction listener fails the whole unit of work: nothing half-written.
         for listener in self.in_transaction:
             await listener(uow, uow.events, rows)

@@ -20,6 +20,9 @@ from frontdesk.cache.regions import ROW_TABLES, ProcessCache
 
 T = TypeVar("T")
 
+# The entry under which a commit's RowCache holds its database's file URLs (attachments.urls.FileUrls).
+FILE_URLS_KEY = ("file_urls",)
+
 
 class RowCache:
     """``shared``: the process's cache, through which the rows and values that rarely change (inboxes,

@@ -27,6 +27,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import tempfile
 import time
 from datetime import timedelta
 from typing import Any
@@ -115,14 +116,72 @@ def caller_of(scope: Scope) -> bytes:
     return b"anonymous:" + (client[0] if client else "").encode()
 
 
-def request_hash_of(scope: Scope, body: bytes) -> str:
-    """The request's fingerprint: query string and body (a multipart boundary does not count, since
-    clients draw a new one per attempt)."""
-    content_type = _header(scope, b"content-type") or b""
-    match = _BOUNDARY.search(content_type)
-    if match and match.group(1):
-        body = body.replace(match.group(1), b"BOUNDARY")
-    return _sha256(bytes(scope.get("query_string", b"")), body)
+class RequestFingerprint:
+    """The request's fingerprint, fed as the body streams: query string and body (a multipart boundary
+    does not count, since clients draw a new one per attempt)."""
+
+    def __init__(self, scope: Scope) -> None:
+        content_type = _header(scope, b"content-type") or b""
+        match = _BOUNDARY.search(content_type)
+        self.boundary = match.group(1) if match and match.group(1) else b""
+        self.digest = hashlib.sha256()
+        query = bytes(scope.get("query_string", b""))
+        self.digest.update(len(query).to_bytes(8, "big"))
+        self.digest.update(query)
+        # Bytes held back: the start of a boundary may be split across two chunks.
+        self.carry = b""
+
+    def update(self, chunk: bytes) -> None:
+        if not self.boundary:
+            self.digest.update(chunk)
+            return
+        joined = (self.carry + chunk).replace(self.boundary, b"BOUNDARY")
+        keep = len(self.boundary) - 1
+        self.carry = joined[-keep:] if keep and len(joined) > keep else (joined if keep else b"")
+        self.digest.update(joined[: len(joined) - len(self.carry)])
+
+    def hexdigest(self) -> str:
+        self.digest.update(self.carry)
+        self.carry = b""
+        return self.digest.hexdigest()
+
+
+class SpooledBody:
+    """The request body, kept in memory while small and in a temporary file beyond that, so a retried
+    upload never sits whole in memory; replayed to the application in chunks."""
+
+    MEMORY_LIMIT = 1024 * 1024
+    CHUNK = 256 * 1024
+
+    def __init__(self) -> None:
+        self.file = tempfile.SpooledTemporaryFile(max_size=self.MEMORY_LIMIT)  # noqa: SIM115
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self.file.write(chunk)
+
+    def events(self) -> Any:
+        self.file.seek(0)
+        while True:
+            chunk = self.file.read(self.CHUNK)
+            more = self.file.tell() < self.size
+            yield {"type": "http.request", "body": chunk, "more_body": more}
+            if not more:
+                return
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def max_body_bytes(scope: Scope, settings: Settings) -> int:
+    """Bodies are capped as the routes cap them: uploads at every permitted file at its size limit."""
+    content_type = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
+    if content_type == b"multipart/form-data" or (
+        scope.get("method") == "PUT" and str(scope.get("path", "")).startswith("/files/")
+    ):
+        return max(MAX_BODY_BYTES, max(1, settings.max_attachments) * settings.max_upload_bytes + MAX_BODY_BYTES)
+    return MAX_BODY_BYTES
 
 
 def _json_messages(status: int, body: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None) -> list[Message]:
@@ -203,15 +262,31 @@ class IdempotencyMiddleware:
             await _answer(send, _json_messages(422, {"error": KEY_INVALID}))
             return
 
-        body = await _read_body(receive)
+        app_state = scope["app"].state
+        settings: Settings = app_state.settings
+        fingerprint = RequestFingerprint(scope)
+        body = await _spool_body(receive, fingerprint, max_body_bytes(scope, settings))
         if body is None:
             await _answer(send, _json_messages(413, {"error": "Request Entity Too Large"}))
             return
-        app_state = scope["app"].state
+        try:
+            await self._handle(scope, receive, send, key, body, fingerprint.hexdigest(), app_state)
+        finally:
+            body.close()
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        key: str,
+        body: SpooledBody,
+        request_hash: str,
+        app_state: Any,
+    ) -> None:
         database: Database = app_state.database
         settings: Settings = app_state.settings
-        scope_hash = _sha256(caller_of(scope), str(scope["method"]).encode(), str(scope["path"]).encode())
-        request_hash = request_hash_of(scope, body)
+        scope_hash = _sha256(caller_of(scope), str(scope.get("method")).encode(), str(scope["path"]).encode())
         ttl = timedelta(hours=settings.idempotency_ttl_hours)
         lease = timedelta(seconds=settings.idempotency_lease_seconds)
 
@@ -253,17 +328,18 @@ class IdempotencyMiddleware:
             delay = min(delay * 1.5, 0.25)
 
     async def _run(
-        self, scope: Scope, body: bytes, receive: Receive, send: Send, database: Database, key_id: int
+        self, scope: Scope, body: SpooledBody, receive: Receive, send: Send, database: Database, key_id: int
     ) -> None:
         """Run the request once; its answer is stored before it leaves (unless 5xx, which releases the key),
         by the request's transaction when it committed one, else here."""
+        replay = body.events()
         replayed_body = False
 
         async def receive_body() -> ReceiveMessage:
             nonlocal replayed_body
             if not replayed_body:
-                replayed_body = True
-                event: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+                event: HTTPRequestEvent = next(replay)
+                replayed_body = not event["more_body"]
                 return event
             return await receive()
 
@@ -310,21 +386,24 @@ class IdempotencyMiddleware:
             logger.exception("could not store the answer of idempotency key %s", key_id)
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
+async def _spool_body(receive: Receive, fingerprint: RequestFingerprint, limit: int) -> SpooledBody | None:
+    body = SpooledBody()
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunk = bytes(message.get("body", b""))
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if body.size + len(chunk) > limit:
+            body.close()
             return None
-        chunks.append(chunk)
+        fingerprint.update(chunk)
+        if len(chunk) > 64 * 1024:
+            await asyncio.to_thread(body.write, chunk)
+        else:
+            body.write(chunk)
         if not message.get("more_body", False):
             break
-    return b"".join(chunks)
+    return body
 
 
 async def _release_quietly(database: Database, key_id: int) -> None:

@@ -18,6 +18,7 @@ import msgspec
 from sqlalchemy import delete, func, insert, select, update
 
 from frontdesk.agents.service import agents_query, list_agents
+from frontdesk.attachments.service import purge_files_of_messages
 from frontdesk.auth.dependencies import ROLE_ADMINISTRATOR, AccountContext
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import NotFound, ValidationFailed
@@ -399,6 +400,7 @@ async def update_inbox(
 async def delete_inbox(uow: UnitOfWork, account_id: int, inbox_id: int) -> None:
     """Delete the inbox with everything that lives in it (contacts stay: they belong to the account)."""
     row = await get_inbox(uow, account_id, inbox_id)
+    await purge_files_of_messages(uow, account_id, messages.c.inbox_id == inbox_id)
     await uow.conn.execute(delete(messages).where(messages.c.inbox_id == inbox_id))
     await uow.conn.execute(delete(conversations).where(conversations.c.inbox_id == inbox_id))
     await uow.conn.execute(delete(contact_inboxes).where(contact_inboxes.c.inbox_id == inbox_id))

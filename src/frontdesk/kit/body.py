@@ -31,9 +31,11 @@ _BRACKET_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 class BodySpec:
     """What an endpoint's body is: kept on the dependency so the OpenAPI document can describe it."""
 
-    def __init__(self, struct: type[msgspec.Struct], wrap: str | None) -> None:
+    def __init__(self, struct: type[msgspec.Struct], wrap: str | None, file_field: str | None = None) -> None:
         self.struct = struct
         self.wrap = wrap
+        # The multipart field files come in (``attachments[]``), for endpoints that take files.
+        self.file_field = file_field
 
 
 def _set_nested(target: dict[str, Any], key: str, value: Any) -> None:

@@ -127,13 +127,20 @@ def build_openapi(app: Litestar) -> dict[str, Any]:
             if spec.wrap
             else "JSON; form-encoded and multipart are accepted too."
         )
+        multipart: dict[str, Any] = schema
+        if spec.file_field:
+            description += f" Files go in multipart `{spec.file_field}` parts."
+            files: dict[str, Any] = {"type": "string", "format": "binary"}
+            if spec.file_field.endswith("[]"):
+                files = {"type": "array", "items": files}
+            multipart = {"allOf": [schema, {"type": "object", "properties": {spec.file_field: files}}]}
         operation["requestBody"] = {
             "required": False,
             "description": description,
             "content": {
                 "application/json": {"schema": schema},
                 "application/x-www-form-urlencoded": {"schema": schema},
-                "multipart/form-data": {"schema": schema},
+                "multipart/form-data": {"schema": multipart},
             },
         }
     return document

@@ -10,6 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from frontdesk.agents.presenters import UserPushData, user_push_data
+from frontdesk.attachments import presenters as attachment_presenters
+from frontdesk.attachments import repository as attachment_repository
+from frontdesk.attachments import service as attachment_service
+from frontdesk.attachments.requests import FilesForm, files_form, remove_unclaimed
 from frontdesk.auth.dependencies import Account, Uow
 from frontdesk.config import Settings
 from frontdesk.contacts.presenters import contact_push_data
@@ -68,7 +72,19 @@ async def list_messages(
         agent_last_seen_at=iso(conversation.agent_last_seen_at),
         assignee_last_seen_at=iso(conversation.assignee_last_seen_at),
     )
-    return MessageList(meta=meta, payload=[present_message(row, conversation.display_id, senders) for row in rows])
+    files = await attachment_repository.attached_by_message(uow.conn, [row.id for row in rows])
+    return MessageList(
+        meta=meta,
+        payload=[
+            present_message(
+                row,
+                conversation.display_id,
+                senders,
+                attachments=attachment_presenters.push_data_list(files[row.id], uow.database.files),
+            )
+            for row in rows
+        ],
+    )
 
 
 @post(
@@ -76,7 +92,10 @@ async def list_messages(
     status_code=200,
     summary="Create new message",
     operation_id="create-a-new-message-in-a-conversation",
-    dependencies={"payload": body(MessageCreate, wrap="message", after="account")},
+    dependencies=files_form(MessageCreate, "message"),
+    # Files stream into storage as they arrive (attachments.uploads enforces the per-file limits).
+    request_max_body_size=None,
+    after_response=remove_unclaimed,
 )
 async def create_message(
     request: Request[Any, Any, Any],
@@ -84,11 +103,32 @@ async def create_message(
     uow: Uow,
     conversation_id: FromPath[int],
     payload: NamedDependency[MessageCreate],
+    form: NamedDependency[FilesForm],
 ) -> MessagePayload:
+    """JSON, or ``multipart/form-data`` with ``attachments[]`` files (or direct-upload signed ids)."""
     settings: Settings = request.app.state.settings
     target = await repository.conversation_for_message(uow, account, conversation_id, utc_now() - service.FLOOD_WINDOW)
     created = await service.create_message(uow, account, target, payload, flood_limit=settings.message_flood_limit)
-    return present_message(created.row, created.conversation_display_id, created.senders, created.echo_id)
+    if created.is_new:
+        attached = await attachment_service.attach(
+            uow,
+            uow.database.files,
+            account_id=account.account_id,
+            message=created.row,
+            received=form.files,
+            signed_ids=attachment_service.signed_ids_of(form.fields),
+            max_attachments=settings.max_attachments,
+            voice=payload.is_voice_message,
+        )
+    else:
+        attached = (await attachment_repository.attached_by_message(uow.conn, [created.row.id]))[created.row.id]
+    return present_message(
+        created.row,
+        created.conversation_display_id,
+        created.senders,
+        created.echo_id,
+        attachments=attachment_presenters.push_data_list(attached, uow.database.files),
+    )
 
 
 @delete("/{message_id:int}", status_code=200, summary="Delete a message", operation_id="delete-a-message")
@@ -97,6 +137,10 @@ async def delete_message(
 ) -> MessagePayload:
     conversation = await conversation_repository.get_conversation(uow, account, conversation_id)
     row = await service.delete_message(uow, account, conversation, message_id)
+    # Chatwoot's soft delete destroys the attachments; their bytes go once this commits.
+    blob_ids = await attachment_repository.delete_message_attachments(uow, row.id)
+    await attachment_service.purge_later(uow, account.account_id, blob_ids)
+    uow.known_rows[("attachments", row.id)] = []
     return present_message(row, conversation.display_id, await service.load_senders(uow, account.account_id, [row]))
 
 

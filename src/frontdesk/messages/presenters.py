@@ -30,6 +30,8 @@ class MessagePayload(msgspec.Struct, kw_only=True):
     private: bool
     source_id: str | None
     sender: Sender | msgspec.UnsetType = msgspec.UNSET
+    # Only when the message has files (Chatwoot's ``attachments`` partial key).
+    attachments: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
 
 
 class ContactInboxRef(msgspec.Struct):
@@ -68,6 +70,7 @@ class MessagePushData(msgspec.Struct, kw_only=True):
     conversation: MessageConversationData
     echo_id: str | msgspec.UnsetType = msgspec.UNSET
     sender: Sender | msgspec.UnsetType = msgspec.UNSET
+    attachments: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
 
 
 class SenderRows:
@@ -86,8 +89,15 @@ class SenderRows:
         return msgspec.UNSET
 
 
-def present_message(row: Any, display_id: int, senders: SenderRows, echo_id: str | None = None) -> MessagePayload:
+def present_message(
+    row: Any,
+    display_id: int,
+    senders: SenderRows,
+    echo_id: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+) -> MessagePayload:
     return MessagePayload(
+        attachments=attachments if attachments else msgspec.UNSET,
         id=row.id,
         content=row.content,
         inbox_id=row.inbox_id,
@@ -105,9 +115,14 @@ def present_message(row: Any, display_id: int, senders: SenderRows, echo_id: str
 
 
 def message_push_data(
-    row: Any, display_id: int, conversation: MessageConversationData, senders: SenderRows
+    row: Any,
+    display_id: int,
+    conversation: MessageConversationData,
+    senders: SenderRows,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> MessagePushData:
     return MessagePushData(
+        attachments=attachments if attachments else msgspec.UNSET,
         id=row.id,
         content=row.content,
         account_id=row.account_id,

@@ -27,6 +27,10 @@ class MessageCreate(Schema):
     # When the message was written in the integrator's system (kept in content_attributes).
     external_created_at: int | str | None = None
     template_params: dict[str, Any] | None = None
+    # Audio attachments of a voice message get ``meta.is_voice_message`` (Chatwoot's MessageBuilder).
+    is_voice_message: bool = False
+    # Multipart: files, or signed blob ids of direct uploads (read by attachments.requests, not here).
+    attachments: list[str] | None = None
 
 
 class MessageStatusUpdate(Schema):

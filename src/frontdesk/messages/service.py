@@ -72,6 +72,8 @@ class CreatedMessage:
     # The display id of the message's conversation: a repeated incoming source_id answers the first
     # message, which may live in another conversation of the inbox.
     conversation_display_id: int
+    # False when a repeated incoming source_id answered the message stored first.
+    is_new: bool = True
 
 
 def _invalid(
@@ -284,6 +286,8 @@ def _know_rows(
     """Hand the commit's payloads the rows the statements returned: the message, the conversation as it
     commits (and its unread count and last public message), its contact and contact inbox."""
     uow.know_row("messages", message.id, message)
+    # A new message has no attachments until attachments.service.attach() writes them.
+    uow.known_rows[("attachments", message.id)] = []
     uow.know_row("conversations", conversation.id, conversation)
     if unread is not None:
         uow.known_rows[("unread_count", conversation.id)] = unread
@@ -315,7 +319,11 @@ async def _incoming_by_source_id(
         return None
     senders = await load_senders(uow, account.account_id, [found])
     return CreatedMessage(
-        row=found, echo_id=None, senders=senders, conversation_display_id=found.conversation_display_id
+        row=found,
+        echo_id=None,
+        senders=senders,
+        conversation_display_id=found.conversation_display_id,
+        is_new=False,
     )
 
 

@@ -6,8 +6,8 @@ from frontdesk.models.contacts import contact_inboxes, contact_labels, contacts
 from frontdesk.models.conversations import conversation_labels, conversations
 from frontdesk.models.files import attachments, blobs
 from frontdesk.models.idempotency import idempotency_keys
-from frontdesk.models.jobs import jobs
 from frontdesk.models.inboxes import channel_api, channel_web_widgets, inbox_members, inboxes
+from frontdesk.models.jobs import jobs
 from frontdesk.models.labels import labels
 from frontdesk.models.messages import messages
 from frontdesk.models.sessions import user_sessions

@@ -12,8 +12,12 @@ from litestar import Request, Router, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
+from frontdesk.attachments import presenters as attachment_presenters
+from frontdesk.attachments import service as attachment_service
+from frontdesk.attachments.requests import FilesForm, files_form, remove_unclaimed
 from frontdesk.auth.dependencies import Uow
 from frontdesk.config import Settings
+from frontdesk.db import UnitOfWork
 from frontdesk.kit.body import body
 from frontdesk.kit.schema import EmptyResponse
 from frontdesk.kit.time import utc_now
@@ -216,12 +220,20 @@ async def update_last_seen(
     return EmptyResponse()
 
 
+async def _session_exists(request: Request[Any, Any, Any], uow: UnitOfWork) -> None:
+    """Before any byte is stored: the inbox and the contact's session must exist (404 otherwise)."""
+    inbox = await repository.get_api_inbox(uow, request.path_params["inbox_identifier"])
+    await repository.get_contact_inbox(uow, inbox.id, request.path_params["contact_identifier"])
+
+
 @post(
     CONVERSATION + "/messages",
     status_code=200,
     summary="Create a message",
     operation_id="create-a-message",
-    dependencies={"payload": body(PublicMessageCreate, wrap="message", after="uow")},
+    dependencies=files_form(PublicMessageCreate, "message", precheck=_session_exists),
+    request_max_body_size=None,
+    after_response=remove_unclaimed,
 )
 async def create_message(
     request: Request[Any, Any, Any],
@@ -230,14 +242,31 @@ async def create_message(
     contact_identifier: FromPath[str],
     conversation_id: FromPath[int],
     payload: NamedDependency[PublicMessageCreate],
+    form: NamedDependency[FilesForm],
 ) -> PublicMessage:
+    """JSON, or ``multipart/form-data`` with ``attachments[]`` files."""
     inbox = await repository.get_api_inbox(uow, inbox_identifier)
     # The hot path: the session's conversation, its contact and what the payloads need, in one statement.
     target = await messages_repository.conversation_for_session(
         uow, inbox.id, contact_identifier, conversation_id, utc_now() - messages_service.FLOOD_WINDOW
     )
     created = await service.create_message(uow, target, payload, flood_limit=_flood_limit(request))
-    return presenters.present_message(created.row, created.conversation_display_id, created.senders)
+    settings: Settings = request.app.state.settings
+    attached = await attachment_service.attach(
+        uow,
+        uow.database.files,
+        account_id=inbox.account_id,
+        message=created.row,
+        received=form.files,
+        signed_ids=[],
+        max_attachments=settings.max_attachments,
+    )
+    return presenters.present_message(
+        created.row,
+        created.conversation_display_id,
+        created.senders,
+        attachment_presenters.push_data_list(attached, uow.database.files),
+    )
 
 
 @get(CONVERSATION + "/messages", summary="List messages", operation_id="list-all-conversation-messages")
@@ -252,7 +281,7 @@ async def list_messages(
     rows, senders = await messages_service.list_messages(
         uow, conversation, before=_before(before), after=None, internal=False
     )
-    return [presenters.present_message(row, conversation.display_id, senders) for row in rows]
+    return await presenters.present_messages(uow, conversation, rows, senders)
 
 
 async def _update_message(

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
+from frontdesk.attachments import presenters as attachment_presenters
+from frontdesk.attachments import repository as attachment_repository
 from frontdesk.contacts.service import CONTACT_TYPES
 from frontdesk.conversations import repository as conversation_repository
 from frontdesk.conversations.presenters import STATUS_NAMES
@@ -73,8 +77,11 @@ def present_contact_record(row: Any) -> ContactRecord:
     )
 
 
-def present_message(row: Any, display_id: int, senders: SenderRows) -> PublicMessage:
+def present_message(
+    row: Any, display_id: int, senders: SenderRows, attachments: list[dict[str, Any]] | None = None
+) -> PublicMessage:
     return PublicMessage(
+        attachments=attachments if attachments else msgspec.UNSET,
         id=row.id,
         content=row.content,
         message_type=row.message_type,
@@ -86,9 +93,21 @@ def present_message(row: Any, display_id: int, senders: SenderRows) -> PublicMes
     )
 
 
-async def present_messages(uow: UnitOfWork, conversation: Any, rows: Sequence[Any]) -> list[PublicMessage]:
-    senders = await messages_service.load_senders(uow, conversation.account_id, list(rows))
-    return [present_message(row, conversation.display_id, senders) for row in rows]
+async def present_messages(
+    uow: UnitOfWork, conversation: Any, rows: Sequence[Any], senders: SenderRows | None = None
+) -> list[PublicMessage]:
+    if senders is None:
+        senders = await messages_service.load_senders(uow, conversation.account_id, list(rows))
+    files = await attachment_repository.attached_by_message(uow.conn, [row.id for row in rows])
+    return [
+        present_message(
+            row,
+            conversation.display_id,
+            senders,
+            attachment_presenters.push_data_list(files[row.id], uow.database.files),
+        )
+        for row in rows
+    ]
 
 
 async def present_conversations(uow: UnitOfWork, rows: Sequence[Any]) -> list[PublicConversation]:

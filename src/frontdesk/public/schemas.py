@@ -122,6 +122,8 @@ class PublicMessage(msgspec.Struct, kw_only=True):
     created_at: int
     conversation_id: int
     sender: UserPushData | ContactPushData | msgspec.UnsetType = msgspec.UNSET
+    # Only when the message has files.
+    attachments: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
 
 
 class PublicConversation(msgspec.Struct):

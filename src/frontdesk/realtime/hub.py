@@ -24,7 +24,7 @@ from frontdesk.agents.presenters import AVAILABILITY_NAMES
 from frontdesk.config import Settings
 from frontdesk.db import Database
 from frontdesk.events.dispatcher import Event
-from frontdesk.events.rows import RowCache
+from frontdesk.events.rows import FILE_URLS_KEY, RowCache
 from frontdesk.models import account_users, contact_inboxes, contacts, users
 from frontdesk.realtime import payloads
 from frontdesk.realtime.bus import Bus, CursorKey, MemoryBus, RedisBus, parse_cursor, with_cursor
@@ -285,7 +285,7 @@ class Hub:
         read now, shared by the batch, with the rows the events name read in a few statements up front."""
         built: list[payloads.Broadcast] = []
         async with self.database.unit_of_work(write=False) as uow:
-            fresh = RowCache(uow.conn, shared=self.database.cache)
+            fresh = RowCache(uow.conn, {FILE_URLS_KEY: self.database.files}, shared=self.database.cache)
             await payloads.prefetch(fresh, [(event, known) for events, known in commits for event in events])
             for events, known in commits:
                 rows = known.over(fresh) if known is not None else fresh

@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.agents.presenters import user_push_data
+from frontdesk.attachments import repository as attachment_repository
 from frontdesk.auth.dependencies import ROLE_ADMINISTRATOR
 from frontdesk.contacts.presenters import contact_push_data
 from frontdesk.events.dispatcher import Event
@@ -31,6 +32,7 @@ from frontdesk.models import account_users, contact_inboxes, contacts, conversat
 from frontdesk.webhooks.payloads import (
     agent,
     conversation_webhook_data,
+    message_attachments,
     prefetch_conversation_extras,
     sender_rows,
     unread_count,
@@ -123,7 +125,10 @@ async def message_push_event_data(
         contact_inbox=ContactInboxRef(source_id=contact_inbox.source_id if contact_inbox is not None else None),
     )
     senders = await sender_rows(rows, conversation.account_id, message)
-    data: dict[str, Any] = msgspec.to_builtins(message_push_data(message, conversation.display_id, block, senders))
+    files = await message_attachments(rows, message.id)
+    data: dict[str, Any] = msgspec.to_builtins(
+        message_push_data(message, conversation.display_id, block, senders, attachments=files)
+    )
     return data
 
 
@@ -266,7 +271,17 @@ async def prefetch(rows: RowCache, pending: Sequence[tuple[Event, RowCache | Non
                 out.add(row_id)
         return out
 
-    await rows.prefetch(messages, wanted(messages, "message_id"))
+    message_ids = wanted(messages, "message_id")
+    await rows.prefetch(messages, message_ids)
+    await attachment_repository.prefetch(
+        rows,
+        [
+            event.subject["message_id"]
+            for event, known in pending
+            if event.subject.get("message_id") in message_ids
+            and (known is None or ("attachments", event.subject["message_id"]) not in known.entries)
+        ],
+    )
     conversation_ids = wanted(conversations, "conversation_id")
     await rows.prefetch(conversations, conversation_ids)
     held = [rows.entries.get(("conversations", row_id)) for row_id in conversation_ids]

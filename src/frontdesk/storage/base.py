@@ -98,3 +98,12 @@ class Checksummer:
         import base64
 
         return StoredObject(key, self.size, base64.b64encode(self.md5.digest()).decode())
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """``inline`` / ``attachment`` with the name both as a plain ASCII fallback and as RFC 5987 UTF-8."""
+    from urllib.parse import quote
+
+    cleaned = "".join(char for char in filename if char.isprintable() and char not in '"\\/\r\n') or "file"
+    ascii_name = cleaned.encode("ascii", "replace").decode().replace("?", "_")
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(cleaned, safe='')}"

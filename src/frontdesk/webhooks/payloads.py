@@ -14,10 +14,12 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.agents.presenters import user_push_data, user_webhook_data
+from frontdesk.attachments import repository as attachment_repository
+from frontdesk.attachments.presenters import push_data_list
 from frontdesk.contacts.presenters import contact_push_data, contact_webhook_data
 from frontdesk.conversations import repository as conversation_repository
 from frontdesk.events.dispatcher import Event
-from frontdesk.events.rows import RowCache
+from frontdesk.events.rows import FILE_URLS_KEY, RowCache
 from frontdesk.inboxes.presenters import inbox_webhook_data
 from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET
 from frontdesk.kit.time import iso, unix, unix_float
@@ -217,7 +219,12 @@ async def conversation_webhook_data(
             last_activity_at=unix(conversation.last_activity_at),
             contact_inbox=ContactInboxRef(source_id=contact_inbox.source_id if contact_inbox else None),
         )
-        pushed.append(msgspec.to_builtins(message_push_data(last_chat, conversation.display_id, block, senders)))
+        files = await message_attachments(rows, last_chat.id)
+        pushed.append(
+            msgspec.to_builtins(
+                message_push_data(last_chat, conversation.display_id, block, senders, attachments=files)
+            )
+        )
     labels = [label.strip() for label in (conversation.cached_label_list or "").split(",") if label.strip()]
     return {
         "additional_attributes": conversation.additional_attributes or {},
@@ -323,6 +330,9 @@ async def _message_event(rows: RowCache, event: Event) -> Built | None:
         "source_id": message.source_id,
         "event": event.webhook_name,
     }
+    files = await message_attachments(rows, message.id)
+    if files:
+        payload["attachments"] = files
     return Built(
         payload,
         message.inbox_id,
@@ -331,6 +341,14 @@ async def _message_event(rows: RowCache, event: Event) -> Built | None:
         message_id=message.id,
         message_type=message.message_type,
     )
+
+
+async def message_attachments(rows: RowCache, message_id: int) -> list[dict[str, Any]]:
+    """``attachments`` of a message payload (Chatwoot adds the key only when there are some)."""
+    found = await attachment_repository.for_message(rows, message_id)
+    if not found:
+        return []
+    return push_data_list(found, rows.entries[FILE_URLS_KEY])
 
 
 async def _contact_event(rows: RowCache, event: Event) -> Built | None:

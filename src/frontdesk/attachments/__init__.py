@@ -1,0 +1,1 @@
+"""Files on messages: streaming uploads into storage, Chatwoot's attachment payloads, signed file URLs."""

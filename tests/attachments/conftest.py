@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tests.fixtures.api import Admin, make_admin
-from tests.fixtures.s3 import s3_server, s3_settings  # noqa: F401 (fixtures)
 from tests.fixtures.receiver import Receiver, run_receiver
+from tests.fixtures.s3 import s3_server, s3_settings  # noqa: F401 (fixtures)
 from tests.fixtures.server import RunningServer, ThrowawayDatabase, serve
 
 LIMITS = {"max_upload_mb": 1, "max_attachments": 3}

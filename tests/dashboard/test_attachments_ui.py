@@ -59,9 +59,7 @@ def test_attach_send_and_see_attachments_live(
 
     # The client refuses more files than the server takes, before anything is sent.
     attach = page.get_by_test_id("attach-input")
-    attach.set_input_files(
-        [{"name": f"n{i}.txt", "mimeType": "text/plain", "buffer": b"x"} for i in range(16)]
-    )
+    attach.set_input_files([{"name": f"n{i}.txt", "mimeType": "text/plain", "buffer": b"x"} for i in range(16)])
     expect(page.get_by_text("At most 15 files per message: 1 file was left out")).to_be_visible()
     chips = page.locator(".pending-file")
     expect(chips).to_have_count(15)
@@ -83,9 +81,7 @@ def test_attach_send_and_see_attachments_live(
     expect(chips).to_have_count(0)
     assert page.get_by_label("Reply", exact=True).input_value() == ""
 
-    body = wait_for_delivery(
-        receiver, "/inbox", lambda b: b.get("message_type") == "outgoing" and b.get("attachments")
-    )
+    body = wait_for_delivery(receiver, "/inbox", lambda b: b.get("message_type") == "outgoing" and b.get("attachments"))
     assert body["content"] == "The notes you asked for"
     assert body["private"] is False
     data_url = body["attachments"][0]["data_url"]

@@ -21,6 +21,7 @@ FAST_WORK = {
     "webhook_retry_max_seconds": 0.4,
     "webhook_poll_interval": 0.05,
     "webhook_timeout": 2.0,
+    "jobs_poll_interval": 0.1,
 }
 
 

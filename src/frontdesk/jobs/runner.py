@@ -73,7 +73,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # The modules that register job kinds: every runner imports them when it starts. Add a kind module here.
-HANDLER_MODULES: tuple[str, ...] = ("frontdesk.jobs.builtin",)
+HANDLER_MODULES: tuple[str, ...] = ("frontdesk.jobs.builtin", "frontdesk.attachments.jobs")
 
 PENDING = "pending"
 FAILED = "failed"
@@ -132,6 +132,7 @@ class JobRunner:
         self.settings = settings
         self.owner = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.storage: Storage | None = None
+        self._own_storage = False
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -147,7 +148,9 @@ class JobRunner:
     async def start(self) -> None:
         load_handlers()
         if self.storage is None:
-            self.storage = storage_from_settings(self.settings)
+            # The serving process's storage when it has one (its files, its HTTP sessions).
+            self._own_storage = self.database.storage is None
+            self.storage = self.database.storage or storage_from_settings(self.settings)
         wake = wake_soon(asyncio.get_running_loop(), self._wake)
 
         def on_commit(tables: set[str]) -> None:
@@ -199,7 +202,8 @@ class JobRunner:
                     await self._task
         await self._close_listener()
         if self.storage is not None:
-            await self.storage.close()
+            if self._own_storage:
+                await self.storage.close()
             self.storage = None
 
     async def run_until_stopped(self) -> None:

@@ -231,6 +231,8 @@ class JobRunner:
                     logger.exception("recording or claiming jobs failed")
                     claimed = []
                 outcomes = []
+                if self._stopping and not in_flight:
+                    return
                 for item in claimed:
                     in_flight[asyncio.create_task(self.execute(item), name=f"job-{item.id}")] = item
                 waker = asyncio.create_task(self._wake.wait())
@@ -373,7 +375,7 @@ class JobRunner:
         now = utc_now()
         statement = (
             update(j)
-            .where(j.c.id == bindparam("b_id"), j.c.lease_owner == self.owner, j.c.status.in_(UNFINISHED))
+            .where(j.c.id == bindparam("b_id"), j.c.lease_owner == self.owner, text(f"jobs.{_UNFINISHED_SQL}"))
             .values(
                 status=bindparam("b_status"),
                 attempts=bindparam("b_attempts"),

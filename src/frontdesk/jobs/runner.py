@@ -236,9 +236,8 @@ class JobRunner:
                 for item in claimed:
                     in_flight[asyncio.create_task(self.execute(item), name=f"job-{item.id}")] = item
                 waker = asyncio.create_task(self._wake.wait())
-                await asyncio.wait(
-                    {*in_flight, waker}, timeout=self._wait_seconds(), return_when=asyncio.FIRST_COMPLETED
-                )
+                timeout = self._wait_seconds(bool(in_flight))
+                await asyncio.wait({*in_flight, waker}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
                 waker.cancel()
                 for task in [task for task in in_flight if task.done()]:
                     del in_flight[task]
@@ -253,7 +252,9 @@ class JobRunner:
                 await asyncio.wait_for(self._release([item.id for item in in_flight.values()]), timeout=5)
             raise
 
-    def _wait_seconds(self) -> float:
+    def _wait_seconds(self, running: bool) -> float:
+        if not running:
+            return self.settings.jobs_poll_interval
         # Wake in time to renew the leases of running handlers.
         return max(0.01, min(self.settings.jobs_poll_interval, self.settings.jobs_lease_seconds / 3))
 

@@ -318,11 +318,29 @@ def database_before_0007() -> Iterator[ThrowawayDatabase]:
 
 @pytest.mark.skipif(database_kind() != "sqlite", reason="0007 does something on SQLite only")
 def test_the_migration_indexes_the_contacts_already_there(database_before_0007: ThrowawayDatabase) -> None:
+    # The contacts an earlier release wrote (its schema, so plain SQL: today's code needs today's columns).
+    with database_before_0007.sync_engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO accounts (id, name) VALUES (1, 'Before')"))
+        for n in range(20):
+            conn.execute(
+                sa.text("INSERT INTO contacts (account_id, name, email) VALUES (1, :name, :email)"),
+                {"name": f"Earlier Contact {n}", "email": f"earlier{n}@before.test"},
+            )
+        made = [
+            {"id": row.id, "name": row.name, "email": row.email, "phone_number": None, "identifier": None}
+            for row in conn.execute(sa.text("SELECT id, name, email FROM contacts ORDER BY id"))
+        ]
+    migrate_sync(database_before_0007.async_url)
     with contextmanager(serve)(database_before_0007) as server:
-        admin = make_admin(server)
-        made = [create(admin, name=f"Earlier Contact {n}", email=f"earlier{n}@before.test") for n in range(20)]
+        owner = make_admin(server)
+        with database_before_0007.sync_engine.begin() as conn:
+            conn.execute(
+                sa.text("INSERT INTO account_users (account_id, user_id, role) VALUES (1, :user, 1)"),
+                {"user": owner.user_id},
+            )
+        database_before_0007.changed()
+        admin = Admin(account_id=1, user_id=owner.user_id, token=owner.token, api=owner.api)
         assert _ids(admin, "ea") == [contact["id"] for contact in made[:15]]
-        migrate_sync(database_before_0007.async_url)
         assert _ids(admin, "earlier7@before") == [made[7]["id"]]
         assert _all_pages(admin, "earlier contact") == _reference(made, "earlier contact")
         later = create(admin, name="Later Contact", email="later@after.test")

@@ -102,9 +102,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # ALTER TABLE … DROP COLUMN in place (SQLite 3.35+): a batch copy of contacts would drop 0007's triggers.
     for table in ("contacts", "users", "inboxes"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("avatar_blob_id")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN avatar_blob_id")
     op.drop_table("jobs")
     op.drop_table("attachments")
     op.drop_table("blobs")

@@ -310,7 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 receivers.append(result)
                 receiver_peak = max(receiver_peak, sampled, hwm)
-                shutil.rmtree(received_dir, ignore_errors=True)
+                for stored in received_dir.iterdir():
+                    stored.unlink()
             os.sync()
             result, sampled, hwm = measured(
                 server,

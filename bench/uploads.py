@@ -283,6 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     copies: list[LoadResult] = []
     receivers: list[LoadResult] = []
     apps: list[LoadResult] = []
+    rss_after: list[float] = []  # the server's RSS after each application measure (growth across repeats)
     receiver_peak = app_sampled = app_hwm = 0.0
     bare: Server | None = None
     server: Server | None = None
@@ -325,8 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
             )
             apps.append(result)
+            rss_after.append(rss_mb(server.proc.pid))
             app_sampled, app_hwm = max(app_sampled, sampled), max(app_hwm, hwm)
-        server_rss = rss_mb(server.proc.pid)
         stored_files, stored_bytes = storage_bytes(data_dir)
     finally:
         if bare is not None:
@@ -386,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sampled=sampled,
         vmhwm=hwm,
         idle=idle,
-        after=server_rss,
+        after=" ".join(f"{value:.1f}" for value in rss_after),
         target="<256MB",
     )
     emit(BENCHMARK, args.db, "app: stored", stored_bytes / MIB, "MiB", files=stored_files)

@@ -85,7 +85,10 @@ def is_acceptable(content_type: str, filename: str) -> bool:
     """Chatwoot's attachment type rule (``Attachment#acceptable_file``)."""
     if content_type.startswith(("image/", "video/", "audio/")) or content_type in ACCEPTABLE_TYPES:
         return True
-    return content_type in ("", "application/octet-stream") and extension_of(filename) in ("pfx", "xml")
+    # Chatwoot checks types on website inboxes only, where a blank or generic type passes for .pfx / .xml;
+    # API integrations send files as application/octet-stream all the time, so a generic type is accepted
+    # (it is always served as a download).
+    return content_type in ("", "application/octet-stream")
 
 
 def serves_inline(content_type: str) -> bool:

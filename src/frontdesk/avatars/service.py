@@ -86,7 +86,7 @@ async def fetch_later(uow: UnitOfWork, table: Table, row_id: int, account_id: in
     await enqueue(
         uow,
         FETCH_KIND,
-        {"table": table.name, "id": row_id, "account_id": account_id, "url": url},
+        {"table": str(table.name), "id": row_id, "account_id": account_id, "url": url},
         account_id=account_id,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -121,16 +122,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await realtime.start()
         app.state.realtime = realtime
         worker = None
+        runner = None
         if settings.embedded_worker:
+            from frontdesk.jobs.runner import JobRunner
             from frontdesk.webhooks.worker import DeliveryWorker
 
             worker = DeliveryWorker(database, settings)
             await worker.start()
+            runner = JobRunner(database, settings)
+            await runner.start()
         try:
             yield
         finally:
-            if worker is not None:
-                await worker.stop()
+            # Both finish (or give up on) their work in flight at once, within the shutdown grace.
+            await asyncio.gather(*(part.stop() for part in (worker, runner) if part is not None))
             await realtime.stop()
             await rate_limiter.close()
             await database.storage.close()

@@ -118,12 +118,14 @@ def _child_environment(settings: Settings, host: str, port: int, workers: int) -
 
 
 def _worker(settings: Settings) -> int:
-    """A standalone webhook delivery worker (run any number of them on PostgreSQL) until SIGINT/SIGTERM."""
+    """A standalone worker — webhook deliveries and durable jobs (run any number of them on PostgreSQL) — until
+    SIGINT/SIGTERM."""
     import signal
 
     from frontdesk.attachments.urls import equip
     from frontdesk.db import Database
     from frontdesk.events.registry import register_listeners
+    from frontdesk.jobs.runner import JobRunner
     from frontdesk.migrate import prepare_database
     from frontdesk.webhooks.worker import DeliveryWorker
 
@@ -135,16 +137,19 @@ def _worker(settings: Settings) -> int:
         equip(database, settings)
         register_listeners(database.dispatcher, settings)
         worker = DeliveryWorker(database, settings)
+        runner = JobRunner(database, settings, name=worker.owner)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         await worker.start()
+        await runner.start()
         print(f"Frontdesk webhook worker {worker.owner} started ({_describe_database(settings)})", flush=True)
         try:
             await stop.wait()
         finally:
-            await worker.stop()
+            # Both finish (or give up on) their work in flight at once, within the shutdown grace.
+            await asyncio.gather(worker.stop(), runner.stop())
             await database.dispose()
 
     asyncio.run(run())
@@ -222,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="server processes on the port (FRONTDESK_WORKERS, default 1; above 1 needs PostgreSQL and Redis)",
     )
-    commands.add_parser("worker", help="run a webhook delivery worker (beside `serve`, any number on PostgreSQL)")
+    commands.add_parser("worker", help="run a webhook and job worker (beside `serve`, any number on PostgreSQL)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     admin = commands.add_parser("create-admin", help="create an account with its first administrator")
     admin.add_argument("--account", required=True, help="the account's name")

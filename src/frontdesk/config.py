@@ -84,6 +84,20 @@ class Settings:
     # transaction records and claims several deliveries.
     webhook_batch_window: float = 0.01
     webhook_max_response_bytes: int = 65536
+    # Durable jobs (docs/jobs.md), run by the same embedded/standalone workers as webhook deliveries.
+    # A claimed job whose runner vanished becomes claimable again after this long (a running handler's
+    # lease is renewed, so this bounds recovery, not a handler's duration).
+    jobs_lease_seconds: float = 300.0
+    # Handlers running at once, per runner.
+    jobs_concurrency: int = 4
+    # How often a runner looks for due jobs when no commit or NOTIFY woke it.
+    jobs_poll_interval: float = 1.0
+    # Exponential backoff with full jitter, as webhook deliveries: uniform(0, min(max, base * 2**(n-1))).
+    jobs_retry_base_seconds: float = 2.0
+    jobs_retry_max_seconds: float = 3600.0
+    # The built-in jobs.prune removes succeeded jobs after this long, dead ones after jobs_keep_dead_days.
+    jobs_keep_succeeded_hours: float = 168.0
+    jobs_keep_dead_days: float = 30.0
     # Idempotent writes (docs in frontdesk.idempotency): how long a key and its answer are kept,
     # how long a retry waits for the first request still running, and after how long a request whose
     # process vanished gives its key up.
@@ -215,6 +229,13 @@ def load_settings() -> Settings:
         webhook_concurrency=env_int("FRONTDESK_WEBHOOK_CONCURRENCY", 128),
         webhook_batch_window=env_float("FRONTDESK_WEBHOOK_BATCH_WINDOW", 0.01),
         webhook_max_response_bytes=env_int("FRONTDESK_WEBHOOK_MAX_RESPONSE_BYTES", 65536),
+        jobs_lease_seconds=env_float("FRONTDESK_JOBS_LEASE_SECONDS", 300.0),
+        jobs_concurrency=env_int("FRONTDESK_JOBS_CONCURRENCY", 4),
+        jobs_poll_interval=env_float("FRONTDESK_JOBS_POLL_INTERVAL", 1.0),
+        jobs_retry_base_seconds=env_float("FRONTDESK_JOBS_RETRY_BASE_SECONDS", 2.0),
+        jobs_retry_max_seconds=env_float("FRONTDESK_JOBS_RETRY_MAX_SECONDS", 3600.0),
+        jobs_keep_succeeded_hours=env_float("FRONTDESK_JOBS_KEEP_SUCCEEDED_HOURS", 168.0),
+        jobs_keep_dead_days=env_float("FRONTDESK_JOBS_KEEP_DEAD_DAYS", 30.0),
         idempotency_ttl_hours=env_float("FRONTDESK_IDEMPOTENCY_TTL_HOURS", 24.0),
         idempotency_wait_seconds=env_float("FRONTDESK_IDEMPOTENCY_WAIT_SECONDS", 30.0),
         idempotency_lease_seconds=env_float("FRONTDESK_IDEMPOTENCY_LEASE_SECONDS", 120.0),

@@ -7,6 +7,7 @@ SQLite (the embedded default) gets one writer connection whose transactions star
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +23,8 @@ from frontdesk.cache.invalidation import CHANNEL as CACHE_CHANNEL
 from frontdesk.cache.invalidation import new_tag, notify_payload
 from frontdesk.cache.regions import CACHED_TABLES, ProcessCache, written_tables
 from frontdesk.events.dispatcher import Dispatcher, Event
+
+logger = logging.getLogger(__name__)
 
 # The UnitOfWork a pooled connection currently serves (in its ``info``), for the write recorder below.
 _UOW_KEY = "frontdesk.uow"
@@ -95,6 +98,10 @@ class Database:
         # process that serves or works on this database; payloads read it through their RowCache.
         self.storage: Any = None
         self.files: Any = None
+        # Called with the tables each committed unit of work wrote (only when it wrote some), right after
+        # the commit and whether or not it raised events: how this process's job runners hear of new jobs.
+        # A hook must be quick and must not raise; one that does is logged, never the commit's error.
+        self.commit_hooks: list[Callable[[set[str]], None]] = []
         if self.is_sqlite:
             self.write_engine = _create_sqlite_engine(url, writer=True)
             self.read_engine = _create_sqlite_engine(url, writer=False)
@@ -218,6 +225,12 @@ class UnitOfWork:
         if stale:
             self.database.cache.invalidate(stale)
         await self.conn.close()
+        if self.written and self.database.commit_hooks:
+            for hook in list(self.database.commit_hooks):
+                try:
+                    hook(self.written)
+                except Exception:
+                    logger.exception("commit hook %r failed", hook)
         if rows is not None:
             await self.database.dispatcher.after_commit(self.events, rows.detached())
 

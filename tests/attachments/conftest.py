@@ -10,6 +10,7 @@ import pytest
 
 from tests.fixtures.api import Admin, make_admin
 from tests.fixtures.receiver import Receiver, run_receiver
+from tests.fixtures.s3 import s3_server, s3_settings  # noqa: F401 (fixtures)
 from tests.fixtures.server import RunningServer, ThrowawayDatabase, serve
 
 LIMITS = {"max_upload_mb": 1, "max_attachments": 3}
@@ -20,11 +21,12 @@ FAST_WORK = {
     "webhook_retry_max_seconds": 0.4,
     "webhook_poll_interval": 0.05,
     "webhook_timeout": 2.0,
+    "jobs_poll_interval": 0.1,
 }
 
 
 def storage_params() -> list[Any]:
-    return ["disk"]
+    return ["disk", "s3"]
 
 
 @pytest.fixture(scope="module", params=storage_params())

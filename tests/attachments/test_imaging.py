@@ -372,6 +372,7 @@ async def test_analyze_blob_stores_the_thumbnail_and_records_it(
             "height": 720,
             "thumb_key": thumb_key_for(key),
             "thumb_content_type": "image/jpeg",
+            "thumb_size": storage.path_of(thumb_key_for(key)).stat().st_size,
         }
         assert await meta_of(database, blob_id) == expected
         assert thumb_key_for(key) == f"{key}.thumb"

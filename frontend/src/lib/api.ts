@@ -16,9 +16,15 @@ export class ApiError extends Error {
   ) {
     super(errorText(body) || `Request failed (${status})`)
   }
+
+  /** The request fields the server names as the problem (Chatwoot's ``attributes``). */
+  get attributes(): string[] {
+    const b = this.body as Record<string, unknown> | null
+    return b && typeof b === 'object' && Array.isArray(b.attributes) ? b.attributes.filter((a) => typeof a === 'string') : []
+  }
 }
 
-function errorText(body: unknown): string {
+export function errorText(body: unknown): string {
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>
     if (typeof b.message === 'string') return b.message
@@ -43,18 +49,76 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   })
-  const text = await response.text()
-  let parsed: unknown = null
-  try {
-    parsed = text ? JSON.parse(text) : null
-  } catch {
-    parsed = text
-  }
+  const parsed = parseBody(await response.text())
   if (!response.ok) {
     if (response.status === 401 && !path.startsWith('/auth/sign_in')) onUnauthorized()
     throw new ApiError(response.status, parsed)
   }
   return parsed as T
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : null
+  } catch {
+    return text
+  }
+}
+
+/** The part of XMLHttpRequest an upload uses (tests pass a fake). */
+export interface XhrLike {
+  status: number
+  responseText: string
+  upload: { onprogress: ((ev: { loaded: number; total: number; lengthComputable: boolean }) => void) | null }
+  onload: (() => void) | null
+  onerror: (() => void) | null
+  onabort: (() => void) | null
+  open(method: string, url: string): void
+  setRequestHeader(name: string, value: string): void
+  send(body: FormData): void
+  abort(): void
+}
+
+export interface UploadOptions {
+  onProgress?: (loaded: number, total: number) => void
+  signal?: AbortSignal
+  xhr?: () => XhrLike
+}
+
+/** An upload cancelled by its signal. */
+export class UploadAborted extends Error {
+  constructor() {
+    super('The upload was cancelled')
+  }
+}
+
+/**
+ * POST ``form`` (multipart) to an account path with XMLHttpRequest, for its upload progress; the same
+ * session cookie and CSRF token as ``request``, the same ``ApiError`` on a failure.
+ */
+export function upload<T>(suffix: string, form: FormData, options: UploadOptions = {}): Promise<T> {
+  const path = accountPath(suffix)
+  return new Promise<T>((resolve, reject) => {
+    if (options.signal?.aborted) return reject(new UploadAborted())
+    const xhr = options.xhr ? options.xhr() : (new XMLHttpRequest() as unknown as XhrLike)
+    xhr.open('POST', path)
+    xhr.setRequestHeader('Accept', 'application/json')
+    if (session.csrf) xhr.setRequestHeader('X-CSRF-Token', session.csrf)
+    xhr.upload.onprogress = (ev) => {
+      if (ev.lengthComputable) options.onProgress?.(ev.loaded, ev.total)
+    }
+    xhr.onload = () => {
+      const parsed = parseBody(xhr.responseText)
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(parsed as T)
+      if (xhr.status === 401) onUnauthorized()
+      reject(new ApiError(xhr.status, parsed))
+    }
+    xhr.onerror = () => reject(new ApiError(0, { error: 'The upload failed: the server could not be reached' }))
+    xhr.onabort = () => reject(new UploadAborted())
+    options.signal?.addEventListener('abort', () => xhr.abort(), { once: true })
+    // The browser sets the multipart Content-Type with its boundary.
+    xhr.send(form)
+  })
 }
 
 export function accountPath(suffix: string): string {

@@ -32,7 +32,14 @@ export function newEchoId(now: number = Date.now()): string {
 /** Add an optimistic message (shown at once, marked pending) for a reply or private note. */
 export function addOptimistic(
   thread: Thread,
-  options: { content: string; isPrivate: boolean; echoId: string; sender?: Message['sender']; now?: number },
+  options: {
+    content: string
+    isPrivate: boolean
+    echoId: string
+    sender?: Message['sender']
+    now?: number
+    files?: { name: string; size: number }[]
+  },
 ): Thread {
   const message: Message = {
     id: -Date.now() - echoSequence,
@@ -45,6 +52,7 @@ export function addOptimistic(
     echo_id: options.echoId,
     pending: true,
   }
+  if (options.files?.length) message.localFiles = options.files.map((f) => ({ name: f.name, size: f.size }))
   return { ...thread, messages: [...thread.messages, message] }
 }
 
@@ -54,7 +62,8 @@ export function addOptimistic(
  */
 export function applyMessage(thread: Thread, message: Message): Thread {
   if (message.conversation_id !== thread.conversationId) return thread
-  const clean: Message = { ...message, pending: false, failed: false }
+  // The stored copy's attachments replace the names an optimistic upload showed.
+  const clean: Message = { ...message, pending: false, failed: false, localFiles: undefined }
   let replaced = false
   let messages = thread.messages.map((m) => {
     if (m.id === message.id || (message.echo_id && m.pending && m.echo_id === message.echo_id)) {

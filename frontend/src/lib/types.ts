@@ -12,6 +12,44 @@ export interface Sender {
   additional_attributes?: Record<string, unknown>
 }
 
+/** A file on a message (the ``attachments`` of a message payload; present only when it has files). */
+export interface Attachment {
+  id: number
+  message_id: number
+  file_type: string // "image" | "audio" | "video" | "file" | …
+  account_id?: number
+  extension?: string | null
+  content_type?: string | null
+  data_url: string
+  thumb_url: string // "" for non-images
+  file_size: number
+  width?: number | null
+  height?: number | null
+}
+
+/** One row of GET …/conversations/{id}/attachments (newest first). */
+export interface ConversationAttachment {
+  id: number
+  message_id: number
+  file_type: string
+  extension?: string | null
+  data_url: string
+  thumb_url: string
+  file_size: number
+  width?: number | null
+  height?: number | null
+  created_at: number
+  sender?: Sender | null
+}
+
+/** A file chosen in the composer, before it is sent. */
+export interface LocalFile {
+  key: string
+  file: File
+  // A data: URL (the dashboard's CSP allows data: images, not blob:) for image previews.
+  preview: string | null
+}
+
 export interface Message {
   id: number
   content: string | null
@@ -25,6 +63,9 @@ export interface Message {
   sender?: Sender | null
   echo_id?: string | null
   conversation?: { assignee_id: number | null; unread_count: number; last_activity_at: number }
+  attachments?: Attachment[]
+  // Client-side only: the names and sizes of the files an optimistic send is uploading.
+  localFiles?: { name: string; size: number }[]
   // Client-side only: an optimistic send waiting for the server, or one that failed.
   pending?: boolean
   failed?: boolean

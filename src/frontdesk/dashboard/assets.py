@@ -9,18 +9,22 @@ from __future__ import annotations
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.params import FromPath
 from litestar.response import Redirect
 
 STATIC_DIR = Path(__file__).parent / "static"
 
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{files}; "
+    "media-src 'self' blob:{files}; connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'"
+)
 _SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": _CSP.format(files=""),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -45,17 +49,28 @@ def _media_type(relative: str) -> str:
     return guessed or "application/octet-stream"
 
 
+def files_origin(storage: Any) -> str:
+    """Where attachment URLs point when not at this server (an S3 endpoint), for the page's CSP."""
+    if storage is None:
+        return ""
+    sample = storage.signed_url("x", filename="x", content_type="image/png", disposition="inline", expires_in=60)
+    if not sample:
+        return ""
+    parts = urlsplit(sample)
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
 @get("/app", include_in_schema=False, sync_to_thread=False)
-def dashboard_index() -> Response[bytes]:
-    return _serve("")
+def dashboard_index(request: Request[Any, Any, Any]) -> Response[bytes]:
+    return _serve("", request)
 
 
 @get("/app/{path:path}", include_in_schema=False, sync_to_thread=False)
-def dashboard_app(path: FromPath[str]) -> Response[bytes]:
-    return _serve(path.lstrip("/"))
+def dashboard_app(request: Request[Any, Any, Any], path: FromPath[str]) -> Response[bytes]:
+    return _serve(path.lstrip("/"), request)
 
 
-def _serve(relative: str) -> Response[bytes]:
+def _serve(relative: str, request: Request[Any, Any, Any]) -> Response[bytes]:
     if relative.startswith("assets/") or relative in {"favicon.svg", "robots.txt"}:
         content = _read(relative)
         if content is None:
@@ -70,7 +85,10 @@ def _serve(relative: str) -> Response[bytes]:
         return Response(
             b"The dashboard is not built: run scripts/ci_dashboard.sh", status_code=503, media_type="text/plain"
         )
-    return Response(index, media_type="text/html", headers={"Cache-Control": "no-cache", **_SECURITY_HEADERS})
+    database = getattr(request.app.state, "database", None)
+    origin = files_origin(getattr(database, "storage", None))
+    headers = {**_SECURITY_HEADERS, "Content-Security-Policy": _CSP.format(files=origin)}
+    return Response(index, media_type="text/html", headers={"Cache-Control": "no-cache", **headers})
 
 
 @get("/", include_in_schema=False, sync_to_thread=False)

@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select, text
 from sqlalchemy.pool import Pool
 
 from frontdesk.kit.time import utc_now
-from frontdesk.models import webhook_deliveries
+from frontdesk.models import jobs, webhook_deliveries
 from frontdesk.models.base import UTCDateTime
 from frontdesk.models.webhooks import UNFINISHED_SQL
 
@@ -125,6 +125,12 @@ webhook_attempts = Counter(
     "(delivered; retried: failed and due again; dead: given up).",
     ("outcome",),
 )
+job_outcomes = Counter(
+    "frontdesk_jobs_total",
+    "Job attempts recorded by this process's runners, by kind and outcome (succeeded; retried: failed and "
+    "due again; rescheduled: the handler asked to run later; dead: given up).",
+    ("kind", "outcome"),
+)
 worker_lag = Histogram(
     "frontdesk_webhook_worker_lag_seconds",
     "Seconds between a delivery's due time and its claim by a worker.",
@@ -145,6 +151,16 @@ def count_deliveries(statuses: Iterable[str]) -> None:
     """Recorded attempts, by the status the worker wrote (succeeded / failed / dead)."""
     for status in statuses:
         webhook_attempts.inc((_OUTCOMES.get(status, status),))
+
+
+# The runner's recorded statuses, as the metric names them.
+_JOB_OUTCOMES = {"succeeded": "succeeded", "failed": "retried", "pending": "rescheduled", "dead": "dead"}
+
+
+def count_jobs(outcomes: Iterable[tuple[str, str]]) -> None:
+    """Recorded attempts, as (kind, the status the runner wrote)."""
+    for kind, status in outcomes:
+        job_outcomes.inc((kind, _JOB_OUTCOMES.get(status, status)))
 
 
 def observe_claims(now: datetime, due_times: Iterable[datetime]) -> None:
@@ -177,6 +193,33 @@ async def outbox_state(database: Any) -> OutboxState:
     return OutboxState(int(depth), age)
 
 
+@dataclass
+class JobsState:
+    kind: str
+    unfinished: int
+    oldest_due_age: float
+
+
+async def jobs_state(database: Any) -> list[JobsState]:
+    """Unfinished jobs per kind, from the ``OUTBOX_SCAN_LIMIT`` soonest due (the partial index's order)."""
+    now = utc_now()
+    head = (
+        select(jobs.c.kind, jobs.c.next_attempt_at)
+        .where(text("jobs.status IN ('pending', 'failed')"))
+        .order_by(jobs.c.next_attempt_at)
+        .limit(OUTBOX_SCAN_LIMIT)
+        .subquery()
+    )
+    due = case((head.c.next_attempt_at <= now, head.c.next_attempt_at), else_=None)
+    statement = select(head.c.kind, func.count(), func.min(due, type_=UTCDateTime)).group_by(head.c.kind)
+    async with database.read_engine.connect() as conn:
+        rows = list(await conn.execute(statement))
+    return [
+        JobsState(kind, int(count), max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
+        for kind, count, oldest in sorted(rows)
+    ]
+
+
 def _pool_samples(database: Any) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
     pools: list[tuple[str, Pool]] = [("write", database.write_engine.pool)]
     if database.read_engine is not database.write_engine:
@@ -196,7 +239,7 @@ def _pool_samples(database: Any) -> tuple[list[tuple[str, float]], list[tuple[st
 async def render(database: Any, realtime: Any) -> str:
     """The whole exposition: the counters and histograms, then the gauges read now."""
     lines: list[str] = []
-    for metric in (http_requests, http_latency, webhook_attempts, worker_lag):
+    for metric in (http_requests, http_latency, webhook_attempts, worker_lag, job_outcomes):
         lines.extend(metric.render())
     if database is not None:
         state = await outbox_state(database)
@@ -212,6 +255,21 @@ async def render(database: Any, realtime: Any) -> str:
                 "frontdesk_webhook_outbox_oldest_due_seconds",
                 "Age of the oldest unfinished delivery whose attempt is due (0 when none is due).",
                 [("", state.oldest_due_age)],
+            )
+        )
+        kinds = await jobs_state(database)
+        lines.extend(
+            _gauge(
+                "frontdesk_jobs_unfinished",
+                f"Unfinished jobs (pending, or failed and due again) per kind, of the {OUTBOX_SCAN_LIMIT} soonest due.",
+                [(_labels(("kind",), (item.kind,)), item.unfinished) for item in kinds],
+            )
+        )
+        lines.extend(
+            _gauge(
+                "frontdesk_jobs_oldest_due_seconds",
+                "Per kind, how long the longest-waiting due job has been due (0 when none is due).",
+                [(_labels(("kind",), (item.kind,)), item.oldest_due_age) for item in kinds],
             )
         )
         checked_out, size = _pool_samples(database)

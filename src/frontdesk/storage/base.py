@@ -101,9 +101,16 @@ class Checksummer:
 
 
 def content_disposition(disposition: str, filename: str) -> str:
-    """``inline`` / ``attachment`` with the name both as a plain ASCII fallback and as RFC 5987 UTF-8."""
+    """``inline`` / ``attachment`` with the name both as a plain ASCII fallback and as RFC 5987 UTF-8.
+
+    The name is cut to its last path segment and loses quotes, backslashes and every control or format
+    character (CR, LF, bidi overrides…), and its leading dots: it cannot break out of the header, name a
+    directory or hide as a dot-file. The disk route and S3's presigned URLs both use this."""
+    import unicodedata
     from urllib.parse import quote
 
-    cleaned = "".join(char for char in filename if char.isprintable() and char not in '"\\/\r\n') or "file"
-    ascii_name = cleaned.encode("ascii", "replace").decode().replace("?", "_")
+    segment = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(char for char in segment if unicodedata.category(char)[0] != "C" and char != '"')
+    cleaned = cleaned.strip().lstrip(".").strip() or "file"
+    ascii_name = "".join(char if " " <= char <= "~" else "_" for char in cleaned)
     return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(cleaned, safe='')}"

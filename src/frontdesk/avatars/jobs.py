@@ -1,15 +1,16 @@
-"""TO WIRE: ``avatars.fetch`` for the job runner. ``frontdesk.jobs.runner`` has not landed yet; when it
-does, decorate ``run`` with ``@handler(FETCH_KIND)`` (``from frontdesk.jobs.runner import handler``)."""
+"""The avatars' job kind: ``avatars.fetch`` (listed in ``frontdesk.jobs.runner.HANDLER_MODULES``)."""
+
+from __future__ import annotations
 
 from typing import Any
 
 from frontdesk.avatars.fetch import fetch_avatar
 from frontdesk.avatars.service import FETCH_KIND
+from frontdesk.jobs.registry import JobContext, handler
 
-__all__ = ["FETCH_KIND", "run"]
 
-
-async def run(context: Any, payload: dict[str, Any]) -> None:
+@handler(FETCH_KIND)
+async def fetch(context: JobContext, payload: dict[str, Any]) -> None:
     settings = context.settings
     await fetch_avatar(
         context.database,

@@ -152,6 +152,11 @@ class Settings:
     # Chatwoot's MAXIMUM_FILE_UPLOAD_SIZE (MB) and Message::NUMBER_OF_PERMITTED_ATTACHMENTS.
     max_upload_mb: int = 40
     max_attachments: int = 15
+    # Chatwoot's avatar limit (Avatarable: 15 MB), for uploads and avatar_url downloads alike; not an
+    # environment setting (tests lower it).
+    max_avatar_bytes: int = 15 * 1024 * 1024
+    # How long an avatar_url download may take, in seconds.
+    avatar_fetch_timeout: float = 15.0
     # How long a signed file URL (data_url, thumb_url, avatar_url) stays valid.
     file_url_ttl_seconds: int = 24 * 3600
     # Stored bytes that no row claims (a process died mid-upload, a direct upload never used) are

@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 from frontdesk.accounts.endpoints import router as accounts_router
 from frontdesk.agents.endpoints import router as agents_router
 from frontdesk.attachments.endpoints import router as attachments_router
+from frontdesk.avatars.endpoints import router as avatars_router
 from frontdesk.contacts.endpoints import router as contacts_router
 from frontdesk.conversations.endpoints import router as conversations_router
 from frontdesk.dashboard.endpoints import router as dashboard_router
@@ -32,6 +33,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         conversations_router,
         messages_router,
         attachments_router,
+        avatars_router,
         webhooks_router,
         realtime_router,
         public_router,

@@ -41,6 +41,12 @@ class UserPushData(msgspec.Struct, tag_field="type", tag="user"):
     thumbnail: str
 
 
+def avatar_of(row: Any) -> str:
+    """The user's avatar URL, or "" (Chatwoot's ``avatar_url`` when none is attached); rows selected
+    without the column have none to show."""
+    return getattr(row, "avatar_url", None) or ""
+
+
 def present_agent(row: Any, account_id: int) -> AgentPayload:
     """``row`` carries the users columns plus ``role``, ``availability`` and ``auto_offline`` of account_users."""
     return AgentPayload(
@@ -54,7 +60,7 @@ def present_agent(row: Any, account_id: int) -> AgentPayload:
         available_name=row.display_name or row.name,
         name=row.name,
         role=ROLE_NAMES.get(row.role, "agent"),
-        thumbnail="",
+        thumbnail=avatar_of(row),
         custom_attributes=row.custom_attributes or msgspec.UNSET,
     )
 
@@ -64,9 +70,9 @@ def user_push_data(row: Any, availability: int | None = None) -> UserPushData:
         id=row.id,
         name=row.name,
         available_name=row.display_name or row.name,
-        avatar_url="",
+        avatar_url=avatar_of(row),
         availability_status=AVAILABILITY_NAMES.get(availability if availability is not None else 1, "offline"),
-        thumbnail="",
+        thumbnail=avatar_of(row),
     )
 
 

@@ -29,23 +29,58 @@ from frontdesk.kit.schema import Schema
 from frontdesk.kit.time import iso, utc_now
 from frontdesk.messages.presenters import SenderRows
 from frontdesk.models import blobs
-from frontdesk.storage.base import TooLarge, content_disposition, new_key
+from frontdesk.storage.base import Storage, TooLarge, content_disposition, new_key
 
 # What a served file may do in a browser: nothing (no scripts, no frames, no requests but to itself).
 FILE_CSP = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _file_headers(content_type: str, filename: str, size: int) -> dict[str, str]:
+def _file_headers(content_type: str, filename: str, size: int, cache_control: str) -> dict[str, str]:
     disposition = "inline" if serves_inline(content_type) else "attachment"
     return {
         "Content-Disposition": content_disposition(disposition, filename),
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": FILE_CSP,
-        "Cache-Control": "private, max-age=3600",
+        "Cache-Control": cache_control,
         "Accept-Ranges": "bytes",
         "Content-Length": str(size),
     }
+
+
+async def stream_stored(
+    request: Request[Any, Any, Any],
+    storage: Storage,
+    key: str,
+    *,
+    content_type: str,
+    filename: str,
+    size: int | None,
+    cache_control: str = "private, max-age=3600",
+) -> Response[Any]:
+    """Stored bytes as a response a browser cannot run (nosniff, a sandboxing CSP), honouring ``Range``."""
+    if size is None:
+        size = sum([len(chunk) async for chunk in storage.open(key)])
+    headers = _file_headers(content_type, filename, size, cache_control)
+    start, end, status = 0, size - 1, 200
+    wanted = request.headers.get("range")
+    match = _RANGE.match(wanted.strip()) if wanted else None
+    if match and size > 0 and (match.group(1) or match.group(2)):
+        if match.group(1):
+            start = int(match.group(1))
+            end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
+        else:
+            start = max(0, size - int(match.group(2)))
+        if start > end or start >= size:
+            return Response(b"", status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        headers["Content-Length"] = str(end - start + 1)
+    try:
+        first = storage.open(key, start=start, end=end)
+    except FileNotFoundError:
+        raise NotFound() from None
+    return Stream(first, status_code=status, media_type=content_type, headers=headers)
 
 
 async def _blob_for_token(database: Database, token: str, variant: str) -> Any:
@@ -80,29 +115,9 @@ async def serve_file(request: Request[Any, Any, Any], token: FromPath[str], file
         key = meta["thumb_key"]
         content_type = meta.get("thumb_content_type") or "image/jpeg"
         size = int(meta.get("thumb_size") or 0) or None
-    storage = database.storage
-    if size is None:
-        size = sum([len(chunk) async for chunk in storage.open(key)])
-    headers = _file_headers(content_type, blob.filename, size)
-    start, end, status = 0, size - 1, 200
-    wanted = request.headers.get("range")
-    match = _RANGE.match(wanted.strip()) if wanted else None
-    if match and size > 0 and (match.group(1) or match.group(2)):
-        if match.group(1):
-            start = int(match.group(1))
-            end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
-        else:
-            start = max(0, size - int(match.group(2)))
-        if start > end or start >= size:
-            return Response(b"", status_code=416, headers={"Content-Range": f"bytes */{size}"})
-        status = 206
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-        headers["Content-Length"] = str(end - start + 1)
-    try:
-        first = storage.open(key, start=start, end=end)
-    except FileNotFoundError:
-        raise NotFound() from None
-    return Stream(first, status_code=status, media_type=content_type, headers=headers)
+    return await stream_stored(
+        request, database.storage, key, content_type=content_type, filename=blob.filename, size=size
+    )
 
 
 class DirectUploadBlob(Schema):

@@ -5,6 +5,8 @@ S3 URLs. A token names one blob, one variant and an expiry, signed with a key de
 installation's secret over the blob's *account* as well: a URL is good for that blob only, and a token
 cut from one account's URL does not open another account's file. ``signed_id`` is what Chatwoot's
 direct-upload flow hands back (``attachments[]`` may carry it instead of a file); it does not expire.
+Avatar URLs (``/avatars/<blob id>.<signature>/<name>``) do not expire either: they sit in payloads that
+clients and webhook receivers keep. A blob's id is in it, so a new avatar is a new URL.
 """
 
 from __future__ import annotations
@@ -101,6 +103,23 @@ class FileUrls:
         """Where a direct upload PUTs its bytes."""
         token = self.token(blob.account_id, blob.id, UPLOAD, int(time.time()) + expires_in)
         return f"{self.base_url}/files/uploads/{token}"
+
+    # Avatars: signed, never expiring.
+
+    def avatar_url(self, blob: Any) -> str:
+        """Where an avatar blob is served; good for this blob of this account only."""
+        token = f"{blob.id}.{self._signature('avatar', blob.account_id, blob.id)}"
+        return f"{self.base_url}/avatars/{token}/{quote(blob.filename, safe='')}"
+
+    @staticmethod
+    def parse_avatar_token(token: str) -> tuple[int, str] | None:
+        blob_id, separator, signature = token.partition(".")
+        if not separator or not blob_id.isdigit() or not 0 < int(blob_id) <= 2_147_483_647:
+            return None
+        return int(blob_id), signature
+
+    def verify_avatar(self, account_id: int, blob_id: int, signature: str) -> bool:
+        return constant_time_equal(self._signature("avatar", account_id, blob_id), signature)
 
     # Signed blob ids (direct uploads).
 

@@ -12,7 +12,9 @@ from litestar import Request, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from frontdesk.attachments.requests import FilesForm, files_form, remove_unclaimed
 from frontdesk.auth.dependencies import Account, Uow
+from frontdesk.avatars.service import avatar_limits, is_avatar_field, uploaded_avatar
 from frontdesk.contacts import service
 from frontdesk.contacts.presenters import present_contact, present_inbox_record
 from frontdesk.contacts.schemas import (
@@ -43,6 +45,12 @@ from frontdesk.kit.schema import EmptyResponse
 
 LabelsQuery = Annotated[list[str] | None, QueryParameter(name="labels[]", required=False)]
 PlainLabelsQuery = Annotated[list[str] | None, QueryParameter(name="labels", required=False)]
+
+
+def _avatar_form(struct: type[Any]) -> dict[str, Any]:
+    """JSON and url-encoded bodies as before; multipart may carry an ``avatar`` file, stored before the
+    write transaction opens (attachments.requests)."""
+    return files_form(struct, "contact", avatar_limits, file_field="avatar", is_file_field=is_avatar_field)
 
 
 def _include_contact_inboxes(raw: str | None) -> bool:
@@ -102,11 +110,17 @@ async def list_contacts(
     status_code=200,
     summary="Create contact",
     operation_id="contactCreate",
-    dependencies={"payload": body(ContactCreate, wrap="contact")},
+    dependencies=_avatar_form(ContactCreate),
+    request_max_body_size=None,
+    after_response=remove_unclaimed,
 )
-async def create_contact(account: Account, uow: Uow, payload: NamedDependency[ContactCreate]) -> ContactCreateResponse:
+async def create_contact(
+    account: Account, uow: Uow, payload: NamedDependency[ContactCreate], form: NamedDependency[FilesForm]
+) -> ContactCreateResponse:
     fields = {key: getattr(payload, key) for key in payload.__struct_fields__}
-    created = await service.create_contact(uow, account.account_id, fields, performer_id=account.user.id)
+    created = await service.create_contact(
+        uow, account.account_id, fields, performer_id=account.user.id, avatar=uploaded_avatar(form)
+    )
     return ContactCreateResponse(
         payload=CreatedContact(
             contact=present_contact(created.contact, created.contact_inboxes),
@@ -226,12 +240,15 @@ async def _update(
     uow: Uow,
     contact_id: int,
     payload: ContactUpdate,
+    form: FilesForm,
     include_contact_inboxes: str | None,
 ) -> ContactResponse:
     fields = {
         key: getattr(payload, key) for key in payload.__struct_fields__ if getattr(payload, key) is not msgspec.UNSET
     }
-    row = await service.update_contact(uow, account.account_id, contact_id, fields, performer_id=account.user.id)
+    row = await service.update_contact(
+        uow, account.account_id, contact_id, fields, performer_id=account.user.id, avatar=uploaded_avatar(form)
+    )
     return ContactResponse(
         payload=await _contact_payload(request, uow, row, _include_contact_inboxes(include_contact_inboxes))
     )
@@ -241,7 +258,9 @@ async def _update(
     "/{contact_id:int}",
     summary="Update contact",
     operation_id="contactUpdate",
-    dependencies={"payload": body(ContactUpdate, wrap="contact")},
+    dependencies=_avatar_form(ContactUpdate),
+    request_max_body_size=None,
+    after_response=remove_unclaimed,
 )
 async def update_contact(
     request: Request[Any, Any, Any],
@@ -249,16 +268,19 @@ async def update_contact(
     uow: Uow,
     contact_id: FromPath[int],
     payload: NamedDependency[ContactUpdate],
+    form: NamedDependency[FilesForm],
     include_contact_inboxes: FromQuery[str | None] = None,
 ) -> ContactResponse:
-    return await _update(request, account, uow, contact_id, payload, include_contact_inboxes)
+    return await _update(request, account, uow, contact_id, payload, form, include_contact_inboxes)
 
 
 @patch(
     "/{contact_id:int}",
     summary="Update contact",
     operation_id="contactPatch",
-    dependencies={"payload": body(ContactUpdate, wrap="contact")},
+    dependencies=_avatar_form(ContactUpdate),
+    request_max_body_size=None,
+    after_response=remove_unclaimed,
 )
 async def patch_contact(
     request: Request[Any, Any, Any],
@@ -266,9 +288,10 @@ async def patch_contact(
     uow: Uow,
     contact_id: FromPath[int],
     payload: NamedDependency[ContactUpdate],
+    form: NamedDependency[FilesForm],
     include_contact_inboxes: FromQuery[str | None] = None,
 ) -> ContactResponse:
-    return await _update(request, account, uow, contact_id, payload, include_contact_inboxes)
+    return await _update(request, account, uow, contact_id, payload, form, include_contact_inboxes)
 
 
 @delete("/{contact_id:int}", status_code=200, summary="Delete contact", operation_id="contactDelete")

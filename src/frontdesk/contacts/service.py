@@ -13,8 +13,11 @@ import msgspec
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.exc import IntegrityError
 
-from frontdesk.attachments.service import purge_files_of_messages
+from frontdesk.attachments.service import purge_files_of_messages, purge_later
+from frontdesk.attachments.uploads import ReceivedFile
+from frontdesk.attachments.urls import FileUrls
 from frontdesk.auth.dependencies import AccountContext
+from frontdesk.avatars import service as avatars
 from frontdesk.contacts import repository
 from frontdesk.contacts.contact_inboxes import build_contact_inbox
 from frontdesk.contacts.presenters import contact_push_data
@@ -23,7 +26,7 @@ from frontdesk.errors import Unprocessable, ValidationFailed, not_authorized
 from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET, get_inbox, member_inbox_ids
 from frontdesk.kit.time import iso, utc_now
-from frontdesk.models import conversations, messages
+from frontdesk.models import contacts, conversations, messages
 
 MAX_STRING_LENGTH = 255
 MAX_URL_LENGTH = 2048
@@ -78,7 +81,8 @@ def _normalize(values: dict[str, Any]) -> dict[str, Any]:
             values[key] = _blank_to_none(values[key])
     if "avatar_url" in values:
         # Chatwoot fetches avatar_url in a job that ignores what it cannot download: a blank or
-        # non-web URL changes nothing. Frontdesk keeps the URL itself as the thumbnail.
+        # non-web URL changes nothing. Frontdesk shows the URL itself until the avatars.fetch job has
+        # stored its image (then the thumbnail is the stored copy's URL).
         url = (values["avatar_url"] or "").strip()
         if url.lower().startswith(("http://", "https://")):
             values["avatar_url"] = url
@@ -162,10 +166,23 @@ class CreatedContact:
     source_id: str | None
 
 
+async def _uploaded_avatar_values(uow: UnitOfWork, account_id: int, avatar: ReceivedFile) -> dict[str, Any]:
+    blob = await avatars.new_avatar_blob(uow, account_id, avatar)
+    files: FileUrls = uow.database.files
+    return {"avatar_url": files.avatar_url(blob), "avatar_blob_id": blob.id}
+
+
 async def create_contact(
-    uow: UnitOfWork, account_id: int, fields: dict[str, Any], *, performer_id: int | None = None
+    uow: UnitOfWork,
+    account_id: int,
+    fields: dict[str, Any],
+    *,
+    performer_id: int | None = None,
+    avatar: ReceivedFile | None = None,
 ) -> CreatedContact:
-    """A contact, and when ``inbox_id`` is given its contact inbox there (404 for an inbox of another account)."""
+    """A contact, and when ``inbox_id`` is given its contact inbox there (404 for an inbox of another account).
+
+    ``avatar``: an uploaded file, which wins over an ``avatar_url`` (downloaded after commit otherwise)."""
     inbox_id = _parse_inbox_id(fields.pop("inbox_id", None))
     source_id = fields.pop("source_id", None)
     values = _normalize({key: value for key, value in fields.items() if value is not None})
@@ -173,12 +190,18 @@ async def create_contact(
     values["custom_attributes"] = values.get("custom_attributes") or {}
     values.setdefault("name", "")
     await _validate(uow, account_id, values)
+    fetch_url = values.get("avatar_url")
+    if avatar is not None:
+        values.update(await _uploaded_avatar_values(uow, account_id, avatar))
+        fetch_url = None
     now = utc_now()
     values.update(account_id=account_id, contact_type=_contact_type(0, values), created_at=now, updated_at=now)
     try:
         contact = await repository.insert_contact(uow, values)
     except IntegrityError as error:
         raise _conflict(error) from None
+    if fetch_url is not None:
+        await avatars.fetch_later(uow, contacts, contact.id, account_id, fetch_url)
     inbox = None
     contact_inbox = None
     if inbox_id is not None:
@@ -227,9 +250,18 @@ def _performer(performer_id: int | None) -> dict[str, Any]:
 
 
 async def update_contact(
-    uow: UnitOfWork, account_id: int, contact_id: int, fields: dict[str, Any], *, performer_id: int | None = None
+    uow: UnitOfWork,
+    account_id: int,
+    contact_id: int,
+    fields: dict[str, Any],
+    *,
+    performer_id: int | None = None,
+    avatar: ReceivedFile | None = None,
 ) -> Any:
-    """Update the given fields; ``custom_attributes`` and ``additional_attributes`` merge into what is there."""
+    """Update the given fields; ``custom_attributes`` and ``additional_attributes`` merge into what is there.
+
+    ``avatar``: an uploaded file, which replaces the avatar; otherwise a new ``avatar_url`` shows at once
+    and is downloaded as the avatar after commit. The previous avatar's bytes are purged either way."""
     current = await repository.get_contact(uow, account_id, contact_id)
     if fields.get("blocked", False) is None:
         del fields["blocked"]
@@ -240,7 +272,17 @@ async def update_contact(
                 del values[key]
             else:
                 values[key] = {**(getattr(current, key) or {}), **values[key]}
-    return await _save(uow, account_id, current, values, performer_id)
+    blob_id: int | None = None
+    if avatar is not None:
+        uploaded = await _uploaded_avatar_values(uow, account_id, avatar)
+        values["avatar_url"], blob_id = uploaded["avatar_url"], uploaded["avatar_blob_id"]
+    elif values.get("avatar_url") in (None, current.avatar_url):
+        return await _save(uow, account_id, current, values, performer_id)
+    row = await _save(uow, account_id, current, values, performer_id)
+    await avatars.replace_avatar_blob(uow, contacts, contact_id, account_id, blob_id)
+    if avatar is None:
+        await avatars.fetch_later(uow, contacts, contact_id, account_id, values["avatar_url"])
+    return row
 
 
 async def remove_custom_attributes(
@@ -253,8 +295,11 @@ async def remove_custom_attributes(
 
 
 async def remove_avatar(uow: UnitOfWork, account_id: int, contact_id: int, *, performer_id: int | None = None) -> Any:
+    """Chatwoot's ``DELETE …/avatar``: no avatar (the stored one's bytes are purged after commit)."""
     current = await repository.get_contact(uow, account_id, contact_id)
-    return await _save(uow, account_id, current, {"avatar_url": None}, performer_id)
+    row = await _save(uow, account_id, current, {"avatar_url": None}, performer_id)
+    await avatars.replace_avatar_blob(uow, contacts, contact_id, account_id, None)
+    return row
 
 
 async def _save(
@@ -312,6 +357,8 @@ async def delete_contact(uow: UnitOfWork, account_id: int, contact_id: int, *, p
         account_id,
         messages.c.conversation_id.in_(select(conversations.c.id).where(conversations.c.contact_id == contact_id)),
     )
+    if contact.avatar_blob_id is not None:
+        await purge_later(uow, account_id, [contact.avatar_blob_id])
     await repository.delete_contact(uow, contact_id)
     # The row is gone once listeners run: they get Chatwoot's push data instead of an id to reload.
     contact_data = {**msgspec.to_builtins(contact_push_data(contact)), "account_id": account_id}

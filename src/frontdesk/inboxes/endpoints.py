@@ -11,7 +11,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from frontdesk.agents.presenters import present_agent
+from frontdesk.attachments.requests import FilesForm, files_form, remove_unclaimed
 from frontdesk.auth.dependencies import Account, AccountContext, Uow
+from frontdesk.avatars.service import avatar_limits, is_avatar_field, uploaded_avatar
 from frontdesk.config import Settings
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import ValidationFailed
@@ -27,31 +29,38 @@ from frontdesk.inboxes.schemas import (
     InboxPayload,
     InboxUpdate,
 )
-from frontdesk.kit.body import BodySpec, body, convert, read_raw_body, unwrap
+from frontdesk.kit.body import BodySpec, body, convert, unwrap
 from frontdesk.kit.schema import EmptyResponse
 from frontdesk.webhooks.service import reset_inbox_secret
 
 T = TypeVar("T", bound=msgspec.Struct)
 
 
-def inbox_body(struct: type[T]) -> Provide:
-    """The inbox body (flat, or wrapped as ``{"inbox": {…}}``, JSON or form), with errors inside
-    ``channel`` named ``channel.<field>``. Rails clients send the string ``"null"`` for null."""
+def _inbox_payload(fields: dict[str, Any], struct: type[T]) -> T:
+    data = unwrap(fields, "inbox")
+    data = {key: None if value == "null" else value for key, value in data.items()}
+    channel = data.get("channel")
+    if isinstance(channel, dict):
+        try:
+            convert(channel, ChannelParams)
+        except ValidationFailed as error:
+            attributes = [f"channel.{name}" for name in error.attributes] or ["channel"]
+            raise ValidationFailed(f"channel.{error.message}", attributes) from None
+    return convert(data, struct)
 
-    async def provide_payload(request: Request[Any, Any, Any]) -> Any:
-        data = unwrap(await read_raw_body(request), "inbox")
-        data = {key: None if value == "null" else value for key, value in data.items()}
-        channel = data.get("channel")
-        if isinstance(channel, dict):
-            try:
-                convert(channel, ChannelParams)
-            except ValidationFailed as error:
-                attributes = [f"channel.{name}" for name in error.attributes] or ["channel"]
-                raise ValidationFailed(f"channel.{error.message}", attributes) from None
-        return convert(data, struct)
 
-    provide_payload.body_spec = BodySpec(struct, "inbox")  # type: ignore[attr-defined]
-    return Provide(provide_payload)
+def inbox_form(struct: type[T]) -> dict[str, Provide]:
+    """The inbox body (flat, or wrapped as ``{"inbox": {…}}``, JSON, form or multipart with an ``avatar``
+    file), with errors inside ``channel`` named ``channel.<field>``. Rails clients send the string
+    ``"null"`` for null."""
+    dependencies = files_form(struct, "inbox", avatar_limits, file_field="avatar", is_file_field=is_avatar_field)
+
+    async def provide_payload(form: NamedDependency[FilesForm]) -> Any:
+        return _inbox_payload(form.fields, struct)
+
+    provide_payload.body_spec = BodySpec(struct, "inbox", "avatar")  # type: ignore[attr-defined]
+    dependencies["payload"] = Provide(provide_payload)
+    return dependencies
 
 
 def _allow_private_webhooks(request: Request[Any, Any, Any]) -> bool:
@@ -96,14 +105,24 @@ async def show_inbox(
     status_code=200,
     summary="Create an inbox",
     operation_id="inboxCreation",
-    dependencies={"payload": inbox_body(InboxCreate)},
+    dependencies=inbox_form(InboxCreate),
+    request_max_body_size=None,
+    after_response=remove_unclaimed,
 )
 async def create_inbox(
-    request: Request[Any, Any, Any], account: Account, uow: Uow, payload: NamedDependency[InboxCreate]
+    request: Request[Any, Any, Any],
+    account: Account,
+    uow: Uow,
+    payload: NamedDependency[InboxCreate],
+    form: NamedDependency[FilesForm],
 ) -> InboxPayload:
     account.require_administrator()
     row = await service.create_inbox(
-        uow, account.account_id, payload, allow_private_webhooks=_allow_private_webhooks(request)
+        uow,
+        account.account_id,
+        payload,
+        allow_private_webhooks=_allow_private_webhooks(request),
+        avatar=uploaded_avatar(form),
     )
     return await _present(request, uow, account, row.id)
 
@@ -112,7 +131,9 @@ async def create_inbox(
     "/inboxes/{inbox_id:int}",
     summary="Update an inbox",
     operation_id="updateInbox",
-    dependencies={"payload": inbox_body(InboxUpdate)},
+    dependencies=inbox_form(InboxUpdate),
+    request_max_body_size=None,
+    after_response=remove_unclaimed,
 )
 async def update_inbox(
     request: Request[Any, Any, Any],
@@ -120,12 +141,30 @@ async def update_inbox(
     uow: Uow,
     inbox_id: FromPath[int],
     payload: NamedDependency[InboxUpdate],
+    form: NamedDependency[FilesForm],
 ) -> InboxPayload:
     account.require_administrator()
     await service.update_inbox(
-        uow, account.account_id, inbox_id, payload, allow_private_webhooks=_allow_private_webhooks(request)
+        uow,
+        account.account_id,
+        inbox_id,
+        payload,
+        allow_private_webhooks=_allow_private_webhooks(request),
+        avatar=uploaded_avatar(form),
     )
     return await _present(request, uow, account, inbox_id)
+
+
+@delete(
+    "/inboxes/{inbox_id:int}/avatar",
+    status_code=200,
+    summary="Remove an inbox's avatar",
+    operation_id="deleteInboxAvatar",
+)
+async def delete_inbox_avatar(account: Account, uow: Uow, inbox_id: FromPath[int]) -> EmptyResponse:
+    account.require_administrator()
+    await service.remove_inbox_avatar(uow, account.account_id, inbox_id)
+    return EmptyResponse()
 
 
 @delete("/inboxes/{inbox_id:int}", status_code=200, summary="Delete an inbox", operation_id="deleteInbox")
@@ -217,6 +256,7 @@ router = Router(
         show_inbox,
         create_inbox,
         update_inbox,
+        delete_inbox_avatar,
         delete_inbox,
         reset_secret,
         assignable_agents,

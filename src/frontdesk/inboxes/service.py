@@ -18,8 +18,10 @@ import msgspec
 from sqlalchemy import delete, func, insert, select, update
 
 from frontdesk.agents.service import agents_query, list_agents
-from frontdesk.attachments.service import purge_files_of_messages
+from frontdesk.attachments.service import purge_files_of_messages, purge_later
+from frontdesk.attachments.uploads import ReceivedFile
 from frontdesk.auth.dependencies import ROLE_ADMINISTRATOR, AccountContext
+from frontdesk.avatars import service as avatars
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import NotFound, ValidationFailed
 from frontdesk.events.dispatcher import Event
@@ -312,7 +314,12 @@ def _channel_type_of(params: ChannelParams) -> str:
 
 
 async def create_inbox(
-    uow: UnitOfWork, account_id: int, payload: InboxCreate, *, allow_private_webhooks: bool = False
+    uow: UnitOfWork,
+    account_id: int,
+    payload: InboxCreate,
+    *,
+    allow_private_webhooks: bool = False,
+    avatar: ReceivedFile | None = None,
 ) -> Any:
     channel_type = _channel_type_of(payload.channel)
     values = _inbox_values(payload, creating=True)
@@ -339,6 +346,8 @@ async def create_inbox(
         .returning(inboxes.c.id)
     )
     assert inbox_id is not None
+    if avatar is not None:
+        await avatars.set_avatar(uow, inboxes, inbox_id, account_id, avatar)
     uow.emit(Event(name="inbox.created", account_id=account_id, occurred_at=now, subject={"inbox_id": inbox_id}))
     return await get_inbox(uow, account_id, inbox_id)
 
@@ -355,9 +364,16 @@ def _change(key: str, previous: Any, current: Any) -> dict[str, Any]:
 
 
 async def update_inbox(
-    uow: UnitOfWork, account_id: int, inbox_id: int, payload: InboxUpdate, *, allow_private_webhooks: bool = False
+    uow: UnitOfWork,
+    account_id: int,
+    inbox_id: int,
+    payload: InboxUpdate,
+    *,
+    allow_private_webhooks: bool = False,
+    avatar: ReceivedFile | None = None,
 ) -> Any:
-    """Change the inbox's fields and its channel's editable attributes; ``inbox.updated`` lists what changed."""
+    """Change the inbox's fields and its channel's editable attributes; ``inbox.updated`` lists what changed.
+    ``avatar``: an uploaded file replacing the inbox's avatar (the previous one purged after commit)."""
     row = await get_inbox(uow, account_id, inbox_id)
     values = _inbox_values(payload, creating=False)
     if values.get("csat_config"):
@@ -394,13 +410,23 @@ async def update_inbox(
                 data={"changed_attributes": changes},
             )
         )
+    if avatar is not None:
+        await avatars.set_avatar(uow, inboxes, inbox_id, account_id, avatar)
     return await get_inbox(uow, account_id, inbox_id)
+
+
+async def remove_inbox_avatar(uow: UnitOfWork, account_id: int, inbox_id: int) -> None:
+    """Chatwoot's ``DELETE …/inboxes/{id}/avatar``; the stored bytes are purged after commit."""
+    await get_inbox(uow, account_id, inbox_id)
+    await avatars.remove_avatar(uow, inboxes, inbox_id, account_id)
 
 
 async def delete_inbox(uow: UnitOfWork, account_id: int, inbox_id: int) -> None:
     """Delete the inbox with everything that lives in it (contacts stay: they belong to the account)."""
     row = await get_inbox(uow, account_id, inbox_id)
     await purge_files_of_messages(uow, account_id, messages.c.inbox_id == inbox_id)
+    if row.avatar_blob_id is not None:
+        await purge_later(uow, account_id, [row.avatar_blob_id])
     await uow.conn.execute(delete(messages).where(messages.c.inbox_id == inbox_id))
     await uow.conn.execute(delete(conversations).where(conversations.c.inbox_id == inbox_id))
     await uow.conn.execute(delete(contact_inboxes).where(contact_inboxes.c.inbox_id == inbox_id))

@@ -52,6 +52,8 @@ users = Table(
     Column("ui_settings", JSONType, nullable=False, server_default="{}"),
     Column("custom_attributes", JSONType, nullable=False, server_default="{}"),
     Column("message_signature", Text),
+    # Where the uploaded avatar is served (frontdesk.avatars); NULL when there is none.
+    Column("avatar_url", String(2048)),
     # The uploaded avatar (blobs.id); the bytes are removed by a blobs.purge job, so no foreign key.
     Column("avatar_blob_id", Integer),
     Column("confirmed_at", UTCDateTime),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Router, get, post, put
+from litestar import Request, Router, delete, get, post, put
 from litestar.di import NamedDependency
 
+from frontdesk.attachments.requests import FilesForm, files_form, remove_unclaimed
 from frontdesk.auth.dependencies import Uow, User
+from frontdesk.avatars.service import avatar_limits, is_avatar_field, uploaded_avatar
 from frontdesk.kit.body import body
 from frontdesk.profile import service
 from frontdesk.profile.presenters import present_profile
@@ -27,13 +29,28 @@ async def show_profile(request: Request[Any, Any, Any], current_user: User, uow:
     "/",
     summary="Update user profile",
     operation_id="updateProfile",
-    dependencies={"payload": body(ProfileUpdate, wrap="profile")},
+    dependencies=files_form(
+        ProfileUpdate, "profile", avatar_limits, file_field="avatar", is_file_field=is_avatar_field
+    ),
+    request_max_body_size=None,
+    after_response=remove_unclaimed,
 )
 async def update_profile(
-    request: Request[Any, Any, Any], current_user: User, uow: Uow, payload: NamedDependency[ProfileUpdate]
+    request: Request[Any, Any, Any],
+    current_user: User,
+    uow: Uow,
+    payload: NamedDependency[ProfileUpdate],
+    form: NamedDependency[FilesForm],
 ) -> ProfilePayload:
+    """JSON, or multipart with an ``avatar`` file."""
     changes = {key: getattr(payload, key) for key in payload.__struct_fields__ if getattr(payload, key) is not None}
-    await service.update_profile(uow, current_user.id, changes)
+    await service.update_profile(uow, current_user.id, changes, avatar=uploaded_avatar(form))
+    return await _profile(request, uow, current_user.id)
+
+
+@delete("/avatar", status_code=200, summary="Remove the user's avatar", operation_id="deleteProfileAvatar")
+async def delete_avatar(request: Request[Any, Any, Any], current_user: User, uow: Uow) -> ProfilePayload:
+    await service.remove_avatar(uow, current_user.id)
     return await _profile(request, uow, current_user.id)
 
 
@@ -58,6 +75,6 @@ async def set_availability(
 
 router = Router(
     path="/api/v1/profile",
-    route_handlers=[show_profile, update_profile, reset_access_token, set_availability],
+    route_handlers=[show_profile, update_profile, delete_avatar, reset_access_token, set_availability],
     tags=["Profile"],
 )

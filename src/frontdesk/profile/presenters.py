@@ -22,7 +22,7 @@ def present_profile(user: Any, memberships: list[Any], token: str) -> ProfilePay
         access_token=token,
         account_id=active.account_id if active is not None else None,
         available_name=user.display_name or user.name,
-        avatar_url="",
+        avatar_url=user.avatar_url or "",
         confirmed=user.confirmed_at is not None,
         display_name=user.display_name,
         message_signature=user.message_signature,

@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from frontdesk.attachments.uploads import ReceivedFile
 from frontdesk.auth.passwords import hash_password, verify_password
 from frontdesk.auth.tokens import issue_access_token, reveal_access_token
+from frontdesk.avatars import service as avatars
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import NotFound, Unprocessable, ValidationFailed
 from frontdesk.kit.time import utc_now
@@ -36,7 +38,9 @@ async def load_profile(uow: UnitOfWork, vault: TokenVault, user_id: int) -> tupl
     return user, list(memberships), token
 
 
-async def update_profile(uow: UnitOfWork, user_id: int, changes: dict[str, Any]) -> None:
+async def update_profile(
+    uow: UnitOfWork, user_id: int, changes: dict[str, Any], *, avatar: ReceivedFile | None = None
+) -> None:
     user = (await uow.conn.execute(select(users).where(users.c.id == user_id))).one()
     values: dict[str, Any] = {}
     if changes.get("password"):
@@ -70,6 +74,13 @@ async def update_profile(uow: UnitOfWork, user_id: int, changes: dict[str, Any])
     if values:
         values["updated_at"] = utc_now()
         await uow.conn.execute(update(users).where(users.c.id == user_id).values(**values))
+    if avatar is not None:
+        await avatars.set_avatar(uow, users, user_id, avatars.USER_AVATAR_ACCOUNT, avatar)
+
+
+async def remove_avatar(uow: UnitOfWork, user_id: int) -> None:
+    """Chatwoot's ``DELETE /profile/avatar``; the stored bytes are purged after commit."""
+    await avatars.remove_avatar(uow, users, user_id, avatars.USER_AVATAR_ACCOUNT)
 
 
 async def reset_access_token(uow: UnitOfWork, vault: TokenVault, user_id: int) -> str:

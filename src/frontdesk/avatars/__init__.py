@@ -1,0 +1,1 @@
+"""Avatars of contacts, agents and inboxes: uploads, downloads from a URL, and never-expiring URLs."""

@@ -44,16 +44,10 @@ def disposition_of(storage: S3Storage, filename: str) -> str:
     return value
 
 
-@pytest.fixture
-def presigning(s3: S3Storage, s3_server: S3Server) -> S3Storage:
-    """The same bucket, its URLs signed for a server that verifies them (moto alone does not)."""
-    return s3_server.presigning_storage(s3.bucket)
-
-
-async def test_a_presigned_url_serves_the_bytes_with_the_asked_headers(s3: S3Storage, presigning: S3Storage) -> None:
+async def test_a_presigned_url_serves_the_bytes_with_the_asked_headers(s3: S3Storage) -> None:
     # Stored as PDF, then asked for as another type: the URL's own type wins.
     await s3.put("2024/05/doc", once(b"%PDF-1.4 fake"), content_type="application/pdf")
-    url = presigning.signed_url(
+    url = s3.signed_url(
         "2024/05/doc",
         filename="Résumé 2024.pdf",
         content_type="application/pdf",
@@ -101,9 +95,9 @@ async def test_file_names_are_sanitised_in_the_disposition(s3: S3Storage, filena
     assert value.count('"') == 2
 
 
-async def test_a_tampered_presigned_url_is_refused(s3: S3Storage, presigning: S3Storage) -> None:
+async def test_a_tampered_presigned_url_is_refused(s3: S3Storage) -> None:
     await s3.put("k", once(b"secret"), content_type="text/plain")
-    url = presigning.signed_url("k", filename="x", content_type="text/plain", disposition="inline", expires_in=60)
+    url = s3.signed_url("k", filename="x", content_type="text/plain", disposition="inline", expires_in=60)
     assert (await fetch(url))[0] == 200
     # One character of the signature changed.
     at = url.index("X-Amz-Signature=") + len("X-Amz-Signature=") + 5
@@ -117,9 +111,9 @@ async def test_a_tampered_presigned_url_is_refused(s3: S3Storage, presigning: S3
     assert (await fetch(swapped))[0] == 403
 
 
-async def test_an_expired_presigned_url_is_refused(s3: S3Storage, presigning: S3Storage) -> None:
+async def test_an_expired_presigned_url_is_refused(s3: S3Storage) -> None:
     await s3.put("k", once(b"secret"), content_type="text/plain")
-    url = presigning.signed_url("k", filename="x", content_type="text/plain", disposition="inline", expires_in=1)
+    url = s3.signed_url("k", filename="x", content_type="text/plain", disposition="inline", expires_in=1)
     await asyncio.sleep(2)
     status, _, body = await fetch(url)
     assert status == 403
@@ -184,3 +178,26 @@ async def test_incomplete_settings_are_refused() -> None:
         S3Storage(bucket="b", region="us-east-1", access_key_id="", secret_access_key="")
     with pytest.raises(ValueError, match="http"):
         S3Storage(bucket="b", region="us-east-1", access_key_id="a", secret_access_key="b", endpoint_url="ftp://x")
+
+
+async def test_a_wrongly_signed_request_is_refused_with_the_s3_code(s3_server: S3Server) -> None:
+    # The store in front of moto checks header signatures too: a wrong secret cannot write or read.
+    bucket = s3_server.create_bucket()
+    storage = S3Storage(
+        bucket=bucket,
+        region="us-east-1",
+        access_key_id=s3_server.access_key_id,
+        secret_access_key="not-the-secret",
+        endpoint_url=s3_server.endpoint_url,
+        force_path_style=True,
+    )
+    try:
+        with pytest.raises(S3Error) as raised:
+            await storage.put("k", once(b"x"), content_type="text/plain")
+        assert (raised.value.status, raised.value.code) == (403, "SignatureDoesNotMatch")
+        # A HEAD answer has no body, so no S3 code: the status is all there is, as on AWS.
+        with pytest.raises(S3Error, match="403 AccessDenied"):
+            await storage.exists("k")
+    finally:
+        await storage.close()
+    assert s3_server.client().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0

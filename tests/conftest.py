@@ -10,6 +10,9 @@ import pytest
 from tests.fixtures.api import Admin, Api, make_admin
 from tests.fixtures.server import RunningServer, ThrowawayDatabase, make_test_database, serve
 
+# The S3 fixtures (s3_server, s3_settings, storage_backend, backend, storage) for every test module.
+pytest_plugins = ["tests.fixtures.s3"]
+
 
 @pytest.fixture(scope="session")
 def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayDatabase]:

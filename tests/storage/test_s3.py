@@ -45,6 +45,7 @@ def disposition_of(storage: S3Storage, filename: str) -> str:
 
 
 async def test_a_presigned_url_serves_the_bytes_with_the_asked_headers(s3: S3Storage) -> None:
+    # Stored as PDF, then asked for as another type: the URL's own type wins.
     await s3.put("2024/05/doc", once(b"%PDF-1.4 fake"), content_type="application/pdf")
     url = s3.signed_url(
         "2024/05/doc",
@@ -94,23 +95,29 @@ async def test_file_names_are_sanitised_in_the_disposition(s3: S3Storage, filena
     assert value.count('"') == 2
 
 
-async def test_a_tampered_presigned_url_is_refused(s3: S3Storage, s3_server: S3Server) -> None:
-    if not s3_server.verifies_presigned_urls:
-        pytest.skip("moto does not verify presigned URLs; set FRONTDESK_TEST_S3_ENDPOINT_URL to a real store")
+async def test_a_tampered_presigned_url_is_refused(s3: S3Storage) -> None:
     await s3.put("k", once(b"secret"), content_type="text/plain")
     url = s3.signed_url("k", filename="x", content_type="text/plain", disposition="inline", expires_in=60)
     assert (await fetch(url))[0] == 200
-    tampered = url[:-1] + ("0" if url[-1] != "0" else "1")
-    assert (await fetch(tampered))[0] == 403
+    # One character of the signature changed.
+    at = url.index("X-Amz-Signature=") + len("X-Amz-Signature=") + 5
+    tampered = url[:at] + ("0" if url[at] != "0" else "1") + url[at + 1 :]
+    status, _, body = await fetch(tampered)
+    assert status == 403
+    assert b"SignatureDoesNotMatch" in body
+    # So is one of the signed parameters: the response type cannot be swapped for another.
+    swapped = url.replace("response-content-type=text%2Fplain", "response-content-type=text%2Fhtml")
+    assert swapped != url
+    assert (await fetch(swapped))[0] == 403
 
 
-async def test_an_expired_presigned_url_is_refused(s3: S3Storage, s3_server: S3Server) -> None:
-    if not s3_server.verifies_presigned_urls:
-        pytest.skip("moto does not verify presigned URLs; set FRONTDESK_TEST_S3_ENDPOINT_URL to a real store")
+async def test_an_expired_presigned_url_is_refused(s3: S3Storage) -> None:
     await s3.put("k", once(b"secret"), content_type="text/plain")
     url = s3.signed_url("k", filename="x", content_type="text/plain", disposition="inline", expires_in=1)
     await asyncio.sleep(2)
-    assert (await fetch(url))[0] == 403
+    status, _, body = await fetch(url)
+    assert status == 403
+    assert b"expired" in body
 
 
 async def test_listings_follow_continuation_tokens(s3: S3Storage) -> None:
@@ -171,3 +178,26 @@ async def test_incomplete_settings_are_refused() -> None:
         S3Storage(bucket="b", region="us-east-1", access_key_id="", secret_access_key="")
     with pytest.raises(ValueError, match="http"):
         S3Storage(bucket="b", region="us-east-1", access_key_id="a", secret_access_key="b", endpoint_url="ftp://x")
+
+
+async def test_a_wrongly_signed_request_is_refused_with_the_s3_code(s3_server: S3Server) -> None:
+    # The store in front of moto checks header signatures too: a wrong secret cannot write or read.
+    bucket = s3_server.create_bucket()
+    storage = S3Storage(
+        bucket=bucket,
+        region="us-east-1",
+        access_key_id=s3_server.access_key_id,
+        secret_access_key="not-the-secret",
+        endpoint_url=s3_server.endpoint_url,
+        force_path_style=True,
+    )
+    try:
+        with pytest.raises(S3Error) as raised:
+            await storage.put("k", once(b"x"), content_type="text/plain")
+        assert (raised.value.status, raised.value.code) == (403, "SignatureDoesNotMatch")
+        # A HEAD answer has no body, so no S3 code: the status is all there is, as on AWS.
+        with pytest.raises(S3Error, match="403 AccessDenied"):
+            await storage.exists("k")
+    finally:
+        await storage.close()
+    assert s3_server.client().list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0

@@ -148,3 +148,38 @@ def test_a_purge_cut_off_half_way_is_finished_by_the_retry(
 
     assert files_server.run(retry) is True
     assert count(test_database, "blobs") == 0
+
+
+def test_the_orphan_sweep_removes_what_no_row_claims(
+    files_server: RunningServer, owner: Admin, test_database: ThrowawayDatabase
+) -> None:
+    from datetime import timedelta
+
+    from frontdesk.attachments.jobs import sweep
+    from frontdesk.storage.base import new_key
+
+    inbox = make_api_inbox(owner)
+    conversation = make_conversation(owner, inbox["id"])
+    kept = _post_files(owner, conversation, 1)["attachments"][0]
+    storage = files_server.database.storage
+    stray_key = new_key()
+
+    async def chunks() -> Any:
+        yield b"bytes of an upload whose process died"
+
+    files_server.run(lambda: storage.put(stray_key, chunks(), content_type="text/plain"))
+    # A direct upload started and never used.
+    started = owner.api.post(
+        owner.path(f"/conversations/{conversation['id']}/direct_uploads"),
+        json={"blob": {"filename": "never.txt", "byte_size": 5, "content_type": "text/plain"}},
+    )
+    assert started.status_code == 200
+    assert count(test_database, "blobs") == 2
+    # Within the grace period nothing goes.
+    assert files_server.run(lambda: sweep(files_server.database, storage, timedelta(hours=6))) == (0, 0)
+    assert stray_key in stored_keys(files_server)
+    removed = files_server.run(lambda: sweep(files_server.database, storage, timedelta(seconds=-60)))
+    assert removed[0] == 1 and removed[1] >= 1
+    assert stray_key not in stored_keys(files_server)
+    assert count(test_database, "blobs") == 1
+    assert httpx.get(kept["data_url"], timeout=10).content == PDF

@@ -278,12 +278,6 @@ async def upload_file(
     )
 
 
-async def _senders(uow: Any, account_id: int, rows: list[Any]) -> SenderRows:
-    from frontdesk.messages.service import load_senders
-
-    return await load_senders(uow, account_id, [_SenderOf(row) for row in rows])
-
-
 class _SenderOf:
     __slots__ = ("sender_id", "sender_type")
 
@@ -303,18 +297,23 @@ def _page(value: str | None) -> int:
 async def _present_listing(
     uow: Any, account_id: int, total: int, rows: list[Any], *, with_conversation: bool
 ) -> presenters.AttachmentList:
-    senders = await _senders(uow, account_id, rows)
+    from frontdesk.messages.service import load_senders
+
+    authors = [_SenderOf(row) for row in rows]
+    senders: SenderRows = await load_senders(uow, account_id, authors)
     files: FileUrls = uow.database.files
-    items = [
-        presenters.list_item(
-            row,
-            repository.attached_of(row),
-            files,
-            msgspec.to_builtins(senders.sender(_SenderOf(row))) if senders.sender(_SenderOf(row)) else None,
-            with_conversation=with_conversation,
+    items = []
+    for row, author in zip(rows, authors, strict=True):
+        sender = senders.sender(author)
+        items.append(
+            presenters.list_item(
+                row,
+                repository.attached_of(row),
+                files,
+                None if isinstance(sender, msgspec.UnsetType) else msgspec.to_builtins(sender),
+                with_conversation=with_conversation,
+            )
         )
-        for row in rows
-    ]
     return presenters.AttachmentList(meta={"total_count": total}, payload=items)
 
 

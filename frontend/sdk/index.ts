@@ -212,6 +212,7 @@ function run(options: RunOptions): void {
         '*',
       )
       post('toggle-close-button', { isMobile: mobile.matches })
+      post('change-url', { referrerURL: location.href, referrerHost: location.host })
       const queued = pending
       pending = []
       for (const data of queued) iframe!.contentWindow!.postMessage(data, '*')
@@ -264,6 +265,13 @@ function run(options: RunOptions): void {
     document.documentElement.classList.toggle('woot--open-mobile', state.isOpen && mobile.matches)
     if (loaded) post('toggle-close-button', { isMobile: mobile.matches })
   })
+
+  // Single-page sites: the widget learns the page the visitor is on (sent as the messages' referer).
+  const pageChanged = (): void => {
+    if (loaded) post('change-url', { referrerURL: location.href, referrerHost: location.host })
+  }
+  window.addEventListener('popstate', pageChanged)
+  window.addEventListener('hashchange', pageChanged)
 
   bubble.addEventListener('click', () => toggle())
   preview.addEventListener('click', () => toggle('open'))

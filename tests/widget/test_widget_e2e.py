@@ -390,8 +390,11 @@ def test_phone_sized_screen_gets_a_full_screen_widget_with_its_own_close_button(
     phone.goto(url)
     widget = open_widget(phone)
     widget.get_by_role("heading", name="Hi there!").wait_for()
-    box = phone.locator("#cw-widget-holder").bounding_box()
-    assert box == {"x": 0, "y": 0, "width": 390, "height": 844}
+    # The whole screen, once the opening animation is over.
+    phone.wait_for_function(
+        "(() => { const r = document.querySelector('#cw-widget-holder').getBoundingClientRect();"
+        " return r.x === 0 && r.y === 0 && r.width === 390 && Math.round(r.height) === 844; })()"
+    )
     assert not phone.locator(".woot-widget-bubble").is_visible()
     shot(phone, "phone-home")
     widget.get_by_role("button", name="Start conversation").click()

@@ -475,6 +475,12 @@ function reportUnread(latest?: WidgetMessage): void {
   toHost('handleNotificationDot', fields)
 }
 
+/** The server's own words for what the visitor can fix (a file too big, too many requests), else ours. */
+function userFacing(error: unknown): string {
+  if (error instanceof ApiError && [413, 422, 429].includes(error.status)) return error.message
+  return t('errorGeneric')
+}
+
 // -- what the visitor does -------------------------------------------------------------------------
 
 let echoCounter = 0
@@ -543,6 +549,7 @@ async function deliver(local: WidgetMessage): Promise<void> {
       })
     }
     state.pendingConversationAttributes = {}
+    state.error = ''
     adopt(created.conversation_id, !hadConversation)
     const already = state.messages.some((m) => m.id === created.id)
     if (already) state.messages = state.messages.filter((m) => m.id !== local.id)
@@ -550,7 +557,7 @@ async function deliver(local: WidgetMessage): Promise<void> {
     stopTyping()
   } catch (error) {
     state.messages = state.messages.map((m) => (m.id === local.id ? { ...m, pending: 'failed' } : m))
-    state.error = error instanceof ApiError ? error.message : t('errorGeneric')
+    state.error = userFacing(error)
   }
 }
 

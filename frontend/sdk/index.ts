@@ -309,8 +309,9 @@ function run(options: RunOptions): void {
         throw new Error('User object should have one of the keys [avatar_url, email, name]')
       }
       const fingerprint = userFingerprint(identifier, given)
-      user = { identifier, user: given }
+      // Already sent with these very fields (this page load or an earlier one): nothing to do.
       if (getCookie(userCookieName(websiteToken)) === fingerprint) return
+      user = { identifier, user: given }
       setCookie(userCookieName(websiteToken), fingerprint)
       // Before load, `loaded` sends it (once) with the latest user.
       if (loaded) post('set-user', user)

@@ -29,12 +29,30 @@ WIDGET_STATIC = Path(__file__).resolve().parents[2] / "src" / "frontdesk" / "wid
 PRE_CHAT = {
     "pre_chat_message": "Tell us who you are and we will be right with you.",
     "pre_chat_fields": [
-        {"field_type": "standard", "label": "Email Id", "name": "emailAddress", "type": "email", "required": True,
-         "enabled": True},
-        {"field_type": "standard", "label": "Full name", "name": "fullName", "type": "text", "required": True,
-         "enabled": True},
-        {"field_type": "standard", "label": "Phone number", "name": "phoneNumber", "type": "text", "required": False,
-         "enabled": False},
+        {
+            "field_type": "standard",
+            "label": "Email Id",
+            "name": "emailAddress",
+            "type": "email",
+            "required": True,
+            "enabled": True,
+        },
+        {
+            "field_type": "standard",
+            "label": "Full name",
+            "name": "fullName",
+            "type": "text",
+            "required": True,
+            "enabled": True,
+        },
+        {
+            "field_type": "standard",
+            "label": "Phone number",
+            "name": "phoneNumber",
+            "type": "text",
+            "required": False,
+            "enabled": False,
+        },
     ],
 }
 
@@ -351,7 +369,8 @@ def test_set_user_links_the_contact_when_the_hash_is_valid_and_is_refused_when_n
     wait_ready(visitor)
     contact = wait_until(
         lambda: [
-            c for c in admin.api.get(admin.path("/contacts/search"), params={"q": "customer-42"}).json()["payload"]
+            c
+            for c in admin.api.get(admin.path("/contacts/search"), params={"q": "customer-42"}).json()["payload"]
             if c.get("identifier") == "customer-42"
         ],
         message="the identified contact",
@@ -437,3 +456,47 @@ def test_settings_choose_language_position_and_dark_mode(
     widget.get_by_role("button", name="Démarrer la conversation").wait_for()
     visitor.evaluate("window.$chatwoot.setColorScheme('light')")
     widget.locator("html:not(.dark)").wait_for(state="attached")
+
+
+def test_out_of_working_hours_the_visitor_is_told_and_gets_the_out_of_office_reply(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    # Closed today (in UTC) all day, open the other days: "we will be back" names a later day.
+    today = (time.gmtime().tm_wday + 1) % 7  # Python's Monday = 0; Chatwoot's Sunday = 0
+    week = [
+        {
+            "day_of_week": day,
+            "closed_all_day": day == today,
+            "open_all_day": False,
+            "open_hour": None if day == today else 9,
+            "open_minutes": None if day == today else 0,
+            "close_hour": None if day == today else 17,
+            "close_minutes": None if day == today else 0,
+        }
+        for day in range(7)
+    ]
+    response = admin.api.patch(
+        admin.path(f"/inboxes/{inbox.id}"),
+        json={
+            "working_hours_enabled": True,
+            "out_of_office_message": "We are closed today, we will answer tomorrow.",
+            "timezone": "UTC",
+            "working_hours": week,
+        },
+    )
+    if response.status_code != 200 or not response.json().get("working_hours_enabled"):
+        pytest.skip(f"working hours are not stored by this backend yet: {response.status_code}")
+    url = site.page("/closed", inbox.payload["web_widget_script"])
+    visitor = contexts()
+    visitor.goto(url)
+    widget = open_widget(visitor)
+    widget.get_by_text("We will be back online").first.wait_for()
+    widget.get_by_text("We are closed today, we will answer tomorrow.").wait_for()
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("Anyone there?")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="Anyone there?").wait_for()
+    widget.locator(".message.theirs", has_text="We are closed today, we will answer tomorrow.").wait_for(timeout=8000)
+    shot(visitor, "out-of-office")

@@ -1,7 +1,7 @@
 // The widget's state and everything that changes it: the page's globals, the host SDK's messages,
 // the widget API and the realtime feed.
 
-import { computed, reactive } from 'vue'
+import { computed, nextTick, reactive } from 'vue'
 import { chooseLocale, type Locale } from '../../shared/locale'
 import { decodeWire, encodeWire } from '../../shared/wire'
 import { ApiError, WidgetApi } from './api'
@@ -199,7 +199,12 @@ const hostHandlers: Record<string, (m: Record<string, unknown>) => void | Promis
   },
   'toggle-open'(m) {
     state.isOpen = m.isOpen === true
-    if (state.isOpen) markSeen()
+    if (!state.isOpen) return
+    void markSeen()
+    // Keyboard users land where they can act: the reply box, else the first control of the screen.
+    void nextTick(() =>
+      document.querySelector<HTMLElement>('#reply-input, .prechat input, .prechat textarea, .start')?.focus(),
+    )
   },
   'toggle-close-button'(m) {
     state.isMobile = m.isMobile === true
@@ -655,6 +660,9 @@ export async function boot(): Promise<void> {
     const message = decodeWire(event.data)
     const handler = message && hostHandlers[message.event]
     if (handler) void handler(message)
+  })
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !event.defaultPrevented) toHost('closeWindow')
   })
   document.addEventListener('visibilitychange', () => {
     if (isSeenNow() && view.unread.value > 0) void markSeen()

@@ -5,6 +5,7 @@ events. Services never commit."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,17 +14,36 @@ from sqlalchemy import update
 
 from frontdesk.contacts import service as contacts_service
 from frontdesk.contacts.contact_inboxes import build_contact_inbox
+from frontdesk.conversations import service as conversations_service
+from frontdesk.conversations.presenters import label_list
+from frontdesk.conversations.schemas import ConversationCreate
 from frontdesk.db import UnitOfWork
-from frontdesk.errors import ValidationFailed
+from frontdesk.errors import Forbidden, FrontdeskError, NotFound, ValidationFailed
+from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.presenters import _default_working_hours
 from frontdesk.inboxes.schemas import WorkingHour
 from frontdesk.kit.time import utc_now
-from frontdesk.messages.enums import SENDER_CONTACT
+from frontdesk.messages import repository as messages_repository
+from frontdesk.messages import service as messages_service
+from frontdesk.messages.enums import CONTENT_TYPES, SENDER_CONTACT
+from frontdesk.messages.schemas import MessageCreate
+from frontdesk.messages.service import has_null_byte
 from frontdesk.models import contact_inboxes, conversations, messages
 from frontdesk.public import repository as public_repository
-from frontdesk.public.service import MAX_NAME_LENGTH, check_identity, random_name
+from frontdesk.public import service as public_service
+from frontdesk.public.schemas import PublicMessageUpdate
+from frontdesk.public.service import MAX_NAME_LENGTH, acting_as_contact, check_identity, contact_actor, random_name
+from frontdesk.widget import repository
 from frontdesk.widget.auth import WidgetSession, find_visitor
-from frontdesk.widget.schemas import WidgetContactUpdate
+from frontdesk.widget.browser import browser_details, browser_language
+from frontdesk.widget.schemas import (
+    WidgetContactUpdate,
+    WidgetConversationCreate,
+    WidgetMessageCreate,
+    WidgetMessageFields,
+    WidgetMessageUpdate,
+    WidgetPreChatContact,
+)
 from frontdesk.widget.tokens import WidgetTokens
 
 # Bits of channel_web_widgets.feature_flags (inboxes.presenters.WIDGET_FEATURE_FLAGS).
@@ -225,3 +245,332 @@ def attribute_keys(value: list[str] | str | None) -> list[str]:
 
 async def remove_contact_attributes(uow: UnitOfWork, session: WidgetSession, keys: list[str]) -> Any:
     return await contacts_service.remove_custom_attributes(uow, session.account_id, session.contact.id, keys)
+
+
+# --- conversations -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the widget's request says about the visit: ``browser_language``, ``browser`` and the locale."""
+
+    browser_language: str | None
+    browser: dict[str, str]
+    locale: str | None = None
+
+    @classmethod
+    def of(cls, user_agent: str | None, accept_language: str | None, locale: str | None = None) -> Visit:
+        return cls(browser_language(accept_language), browser_details(user_agent), locale)
+
+
+def _conversation_attributes(visit: Visit, message: WidgetMessageFields | None) -> dict[str, Any]:
+    """Chatwoot's widget ``conversation_params`` additional attributes."""
+    timestamp = message.timestamp if message is not None else None
+    return {
+        "browser_language": visit.browser_language,
+        "browser": visit.browser,
+        "initiated_at": {"timestamp": str(timestamp) if timestamp is not None else None},
+        "referer": message.referer_url if message is not None else None,
+    }
+
+
+async def _prechat_contact(uow: UnitOfWork, session: WidgetSession, contact: WidgetPreChatContact | None) -> Any:
+    """The pre-chat form's contact fields: email lower-cased; the name only for a contact not yet known by
+    an email, phone number or identifier (then defaulting to the email's local part)."""
+    current = session.contact
+    if contact is None:
+        return current
+    email = (contact.email or "").strip().lower() or None
+    fields: dict[str, Any] = {}
+    if email:
+        fields["email"] = email
+    if contact.phone_number and contact.phone_number.strip():
+        fields["phone_number"] = contact.phone_number.strip()
+    if not (current.email or current.phone_number or current.identifier):
+        name = (contact.name or "").strip() or (email.split("@")[0] if email else "")
+        if name:
+            fields["name"] = name[:MAX_NAME_LENGTH]
+    return await _update_discarding_invalid(uow, session.account_id, current, fields)
+
+
+async def _new_conversation(
+    uow: UnitOfWork,
+    session: WidgetSession,
+    contact: Any,
+    visit: Visit,
+    message: WidgetMessageFields | None,
+    custom_attributes: dict[str, Any] | None,
+    *,
+    flood_limit: int,
+) -> Any:
+    params = ConversationCreate(
+        source_id=session.contact_inbox.source_id,
+        inbox_id=session.inbox.id,
+        contact_id=contact.id,
+        additional_attributes=_conversation_attributes(visit, message),
+        custom_attributes=custom_attributes or {},
+    )
+    with acting_as_contact(uow):
+        return await conversations_service.create_conversation(
+            uow, contact_actor(session.account_id, contact), params, flood_limit=flood_limit
+        )
+
+
+async def _write_message(
+    uow: UnitOfWork, session: WidgetSession, conversation: Any, fields: WidgetMessageFields | None, *, flood_limit: int
+) -> messages_service.CreatedMessage:
+    """An incoming message of the visitor into its conversation, through the messages service."""
+    fields = fields or WidgetMessageFields()
+    attributes: dict[str, Any] = {}
+    if fields.reply_to not in (None, ""):
+        attributes["in_reply_to"] = fields.reply_to
+    target = await messages_repository.conversation_for_session(
+        uow,
+        session.inbox.id,
+        session.contact_inbox.source_id,
+        conversation.display_id,
+        utc_now() - messages_service.FLOOD_WINDOW,
+    )
+    params = MessageCreate(
+        content=fields.content,
+        message_type="incoming",
+        echo_id=fields.echo_id,
+        content_attributes=attributes or None,
+    )
+    with acting_as_contact(uow):
+        return await messages_service.create_message(
+            uow,
+            contact_actor(session.account_id, target.contact),
+            target,
+            params,
+            flood_limit=flood_limit,
+            by_visitor=True,
+        )
+
+
+async def create_conversation(
+    uow: UnitOfWork, session: WidgetSession, payload: WidgetConversationCreate, visit: Visit, *, flood_limit: int
+) -> tuple[Any, Any]:
+    """``POST /conversations`` (the pre-chat form): the contact's fields, a new conversation with the
+    visit's attributes, and its first message. Returns (conversation, contact)."""
+    contact = await _prechat_contact(uow, session, payload.contact)
+    conversation = await _new_conversation(
+        uow, session, contact, visit, payload.message, payload.custom_attributes, flood_limit=flood_limit
+    )
+    created = await _write_message(uow, session, conversation, payload.message, flood_limit=flood_limit)
+    return await repository.get_conversation_by_id(uow, conversation.id), created.senders.contacts.get(
+        contact.id, contact
+    )
+
+
+async def latest_conversation(uow: UnitOfWork, session: WidgetSession) -> Any | None:
+    return await repository.last_conversation(uow, session.contact_inbox)
+
+
+async def require_conversation(uow: UnitOfWork, session: WidgetSession) -> Any:
+    """The visitor's latest conversation; 404 when it has none (Chatwoot's ``render_not_found_if_empty``)."""
+    conversation = await latest_conversation(uow, session)
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+def toggle_typing(uow: UnitOfWork, session: WidgetSession, conversation: Any, typing_status: str | None) -> None:
+    public_service.toggle_typing(uow, session.contact, conversation, typing_status)
+
+
+async def end_conversation(uow: UnitOfWork, session: WidgetSession, conversation: Any) -> None:
+    """``GET /conversations/toggle_status``: the visitor ends the conversation, when the inbox lets it."""
+    if not has_feature(session.inbox, END_CONVERSATION):
+        raise Forbidden("Ending conversations is not enabled for this inbox")
+    await public_service.resolve_conversation(uow, session.contact, conversation)
+
+
+async def update_last_seen(uow: UnitOfWork, conversation: Any | None) -> None:
+    if conversation is not None:
+        await public_service.update_last_seen(uow, conversation)
+
+
+def send_transcript(conversation: Any | None) -> None:
+    """Chatwoot answers 429 without a conversation, and 402 when the account may not e-mail transcripts:
+    Frontdesk sends no e-mail at all yet, so every transcript request is the latter."""
+    if conversation is None:
+        raise FrontdeskError({"error": "There is no conversation to send"}, 429)
+    raise FrontdeskError({"error": "Email transcripts are not available on this installation"}, 402)
+
+
+async def replace_conversation_attributes(
+    uow: UnitOfWork, session: WidgetSession, conversation: Any, attributes: dict[str, Any] | None
+) -> Any:
+    with acting_as_contact(uow):
+        return await conversations_service.set_custom_attributes(
+            uow, contact_actor(session.account_id, session.contact), conversation, attributes or {}
+        )
+
+
+async def remove_conversation_attributes(
+    uow: UnitOfWork, session: WidgetSession, conversation: Any, keys: list[str]
+) -> Any:
+    remaining = {key: value for key, value in (conversation.custom_attributes or {}).items() if key not in keys}
+    if remaining != (conversation.custom_attributes or {}):
+        await replace_conversation_attributes(uow, session, conversation, remaining)
+    return await repository.get_conversation_by_id(uow, conversation.id)
+
+
+# --- messages ------------------------------------------------------------------------------------------
+
+
+def cursor(value: str | None, field: str) -> int | None:
+    """A ``before``/``after`` message id; anything else is a 422 naming the parameter."""
+    if value is None or value.strip() == "":
+        return None
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        raise ValidationFailed(f"{field} must be a message id", [field])
+    return int(text)
+
+
+async def list_messages(
+    uow: UnitOfWork, session: WidgetSession, *, before: int | None, after: int | None
+) -> tuple[Any | None, list[Any], Any]:
+    """Chatwoot's MessageFinder on the latest conversation, private notes and activity hidden."""
+    conversation = await latest_conversation(uow, session)
+    if conversation is None:
+        return None, [], None
+    rows, senders = await messages_service.list_messages(uow, conversation, before=before, after=after, internal=False)
+    return conversation, rows, senders
+
+
+async def create_message(
+    uow: UnitOfWork, session: WidgetSession, payload: WidgetMessageCreate, visit: Visit, *, flood_limit: int
+) -> messages_service.CreatedMessage:
+    """``POST /messages``: into the latest conversation, or a new one (with the payload's custom
+    attributes and those of its labels the account has)."""
+    conversation = await latest_conversation(uow, session)
+    if conversation is None:
+        conversation = await _new_conversation(
+            uow,
+            session,
+            session.contact,
+            visit,
+            payload.message,
+            payload.custom_attributes,
+            flood_limit=flood_limit,
+        )
+        titles = await repository.existing_label_titles(
+            uow, session.account_id, conversations_service.normalize_labels(payload.labels)
+        )
+        if titles:
+            with acting_as_contact(uow):
+                await conversations_service.set_labels(
+                    uow, contact_actor(session.account_id, session.contact), conversation, titles
+                )
+    return await _write_message(uow, session, conversation, payload.message, flood_limit=flood_limit)
+
+
+async def update_message(uow: UnitOfWork, session: WidgetSession, message_id: int, payload: WidgetMessageUpdate) -> Any:
+    """``PATCH /messages/{id}``: an ``input_email`` answer sets ``submitted_email`` and the contact's email;
+    any other message takes ``submitted_values`` (form, cards, CSAT answers). Returns the contact."""
+    message = await repository.get_visible_message(uow, session.contact_inbox, message_id)
+    conversation = await repository.get_conversation_by_id(uow, message.conversation_id)
+    contact = session.contact
+    if message.content_type == CONTENT_TYPES["input_email"]:
+        email = ((payload.contact.email if payload.contact else None) or "").strip().lower()
+        if not email:
+            raise ValidationFailed("contact.email is required", ["contact.email"])
+        await _set_content_attributes(uow, conversation, message, {"submitted_email": email})
+        fields: dict[str, Any] = {"email": email}
+        name = payload.contact.name if payload.contact else None
+        if name and name.strip() and not (contact.email or contact.phone_number or contact.identifier):
+            fields["name"] = name.strip()[:MAX_NAME_LENGTH]
+        return await _update_discarding_invalid(uow, session.account_id, contact, fields)
+    submitted = payload.message.submitted_values if payload.message else None
+    await public_service.update_message(uow, conversation, message.id, PublicMessageUpdate(submitted_values=submitted))
+    return contact
+
+
+async def _set_content_attributes(uow: UnitOfWork, conversation: Any, message: Any, values: dict[str, Any]) -> None:
+    previous = message.content_attributes or {}
+    attributes = {**previous, **values}
+    if attributes == previous:
+        return
+    now = utc_now()
+    await uow.conn.execute(
+        update(messages).where(messages.c.id == message.id).values(content_attributes=attributes, updated_at=now)
+    )
+    uow.emit(
+        Event(
+            "message.updated",
+            conversation.account_id,
+            now,
+            {"message_id": message.id, "conversation_id": conversation.id, "inbox_id": conversation.inbox_id},
+            {"changed_attributes": [{"content_attributes": {"previous_value": previous, "current_value": attributes}}]},
+        )
+    )
+
+
+# --- events and labels ---------------------------------------------------------------------------------
+
+WEBWIDGET_TRIGGERED = "webwidget.triggered"
+
+
+def trigger_event(
+    uow: UnitOfWork, session: WidgetSession, name: str | None, event_info: dict[str, Any] | None, visit: Visit
+) -> None:
+    """``POST /events``: ``webwidget.triggered`` (the visitor opened the widget) reaches the webhooks
+    subscribed to ``webwidget_triggered``, with the visit merged into ``event_info``. Other events (the
+    widget's ``campaign.triggered``) have no listener in Frontdesk and change nothing."""
+    if not name or not name.strip():
+        raise ValidationFailed("name is required", ["name"])
+    if has_null_byte(event_info or {}):
+        raise ValidationFailed("event_info contains a null byte", ["event_info"])
+    if name.strip() != WEBWIDGET_TRIGGERED:
+        return
+    info = {
+        **(event_info or {}),
+        "widget_language": visit.locale,
+        "browser_language": visit.browser_language,
+        "browser": visit.browser,
+    }
+    uow.emit(
+        Event(
+            WEBWIDGET_TRIGGERED,
+            session.account_id,
+            utc_now(),
+            {"contact_inbox_id": session.contact_inbox.id, "contact_id": session.contact.id},
+            {"event_info": info},
+        )
+    )
+
+
+async def add_label(uow: UnitOfWork, session: WidgetSession, title: str | None) -> None:
+    """``POST /labels``: the label joins the latest conversation if the account has it; else nothing."""
+    await _change_labels(uow, session, title, add=True)
+
+
+async def remove_label(uow: UnitOfWork, session: WidgetSession, title: str) -> None:
+    await _change_labels(uow, session, title, add=False)
+
+
+async def _change_labels(uow: UnitOfWork, session: WidgetSession, title: str | None, *, add: bool) -> None:
+    title = (title or "").strip()
+    conversation = await latest_conversation(uow, session)
+    if not title or conversation is None:
+        return
+    current = label_list(conversation.cached_label_list)
+    if add:
+        if title in current or not await repository.existing_label_titles(uow, session.account_id, [title]):
+            return
+        wanted = [*current, title]
+    else:
+        if title not in current:
+            return
+        wanted = [existing for existing in current if existing != title]
+    with acting_as_contact(uow):
+        await conversations_service.set_labels(
+            uow, contact_actor(session.account_id, session.contact), conversation, wanted
+        )
+
+
+async def inbox_agents(uow: UnitOfWork, session: WidgetSession) -> list[Any]:
+    return await repository.inbox_agents(uow, session.inbox)

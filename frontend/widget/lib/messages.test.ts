@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { initials, lastServerId, mergeMessage, messageHtml, unreadCount, type WidgetMessage } from './messages'
+import {
+  initials,
+  lastServerId,
+  mergeMessage,
+  messageHtml,
+  seenIdAt,
+  unreadCount,
+  type WidgetMessage,
+} from './messages'
 
 const msg = (id: number | string, fields: Partial<WidgetMessage> = {}): WidgetMessage => ({
   id,
@@ -39,11 +47,19 @@ describe('merging live messages', () => {
     expect(lastServerId([msg('echo-1')])).toBeNull()
   })
 
-  it('counts agent messages newer than the visitor last saw', () => {
+  it('counts agent messages after the last one seen', () => {
     const list = [msg(1, { message_type: 1, created_at: 10 }), msg(2, { message_type: 3, created_at: 20 }), msg(3)]
-    expect(unreadCount(list, 15)).toBe(1)
+    expect(unreadCount(list, 1)).toBe(1)
     expect(unreadCount(list, null)).toBe(2)
-    expect(unreadCount(list, 30)).toBe(0)
+    expect(unreadCount(list, 3)).toBe(0)
+    expect(unreadCount([...list, msg('echo-1', { message_type: 1 })], 3)).toBe(0)
+  })
+
+  it('turns the last-seen time into the last message seen', () => {
+    const list = [msg(1, { created_at: 10 }), msg(2, { created_at: 20 }), msg(5, { created_at: 20 }), msg(7, { created_at: 30 })]
+    expect(seenIdAt(list, 20)).toBe(5)
+    expect(seenIdAt(list, 5)).toBeNull()
+    expect(seenIdAt(list, null)).toBeNull()
   })
 })
 

@@ -73,9 +73,15 @@ export function lastServerId(list: WidgetMessage[]): number | null {
   return last
 }
 
-/** Agent messages the visitor has not seen (newer than contact_last_seen_at, unix seconds). */
-export function unreadCount(list: WidgetMessage[], lastSeen: number | null): number {
-  return list.filter((m) => isFromAgent(m) && !m.private && m.created_at > (lastSeen ?? 0)).length
+/** Agent messages after the last one the visitor saw (ids grow; seconds are too coarse for this). */
+export function unreadCount(list: WidgetMessage[], seenId: number | null): number {
+  return list.filter((m) => isFromAgent(m) && !m.private && typeof m.id === 'number' && m.id > (seenId ?? 0)).length
+}
+
+/** The last message id the visitor had seen when they last looked (contact_last_seen_at, unix seconds). */
+export function seenIdAt(list: WidgetMessage[], lastSeenAt: number | null | undefined): number | null {
+  if (lastSeenAt === null || lastSeenAt === undefined) return null
+  return lastServerId(list.filter((m) => m.created_at <= lastSeenAt))
 }
 
 export function senderName(m: WidgetMessage, fallback: string): string {

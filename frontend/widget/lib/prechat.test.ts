@@ -36,9 +36,13 @@ describe('pre-chat fields', () => {
     ])
   })
 
-  it('skips what the contact already told us', () => {
-    const fields = formFields(OPTIONS, { has_email: true, has_name: true })
-    expect(fields.map((f) => f.name)).toEqual(['phoneNumber', 'order_id', 'plan'])
+  it('skips what the contact already told us; a generated name alone is not a name', () => {
+    const anonymous = formFields(OPTIONS, { has_name: true })
+    expect(anonymous.map((f) => f.name)).toEqual(['emailAddress', 'fullName', 'phoneNumber', 'order_id', 'plan'])
+    const withEmail = formFields(OPTIONS, { has_email: true, has_name: true })
+    expect(withEmail.map((f) => f.name)).toEqual(['phoneNumber', 'order_id', 'plan'])
+    const identified = formFields(OPTIONS, { identifier: 'u-1', has_phone_number: true })
+    expect(identified.map((f) => f.name)).toEqual(['emailAddress', 'order_id', 'plan'])
     expect(formFields(null)).toEqual([])
     expect(formFields({ pre_chat_fields: 'x' })).toEqual([])
   })

@@ -20,18 +20,19 @@ export interface KnownContact {
   has_email?: boolean
   has_name?: boolean
   has_phone_number?: boolean
+  identifier?: string | null
 }
 
-const STANDARD: Record<string, keyof KnownContact> = {
-  emailAddress: 'has_email',
-  fullName: 'has_name',
-  phoneNumber: 'has_phone_number',
-}
-
-/** The enabled fields, minus the standard ones the contact already gave us. */
+/** The enabled fields, minus the standard ones the contact already gave us. Anonymous visitors get a
+ * generated name, so the name counts as known only once the contact is identified some other way. */
 export function formFields(options: unknown, known: KnownContact = {}): PreChatField[] {
-  const raw = (options && typeof options === 'object' ? (options as { pre_chat_fields?: unknown }).pre_chat_fields : [])
+  const raw = options && typeof options === 'object' ? (options as { pre_chat_fields?: unknown }).pre_chat_fields : []
   if (!Array.isArray(raw)) return []
+  const nameKnown = !!(known.identifier || known.has_email || known.has_phone_number)
+  const skip = (name: string): boolean =>
+    (name === 'emailAddress' && !!known.has_email) ||
+    (name === 'phoneNumber' && !!known.has_phone_number) ||
+    (name === 'fullName' && nameKnown)
   return raw
     .filter((f): f is Record<string, unknown> => !!f && typeof f === 'object' && typeof f.name === 'string')
     .map((f) => ({
@@ -46,7 +47,7 @@ export function formFields(options: unknown, known: KnownContact = {}): PreChatF
       regex_pattern: typeof f.regex_pattern === 'string' ? f.regex_pattern : null,
       regex_cue: typeof f.regex_cue === 'string' ? f.regex_cue : null,
     }))
-    .filter((f) => f.enabled && !(STANDARD[f.name] && known[STANDARD[f.name]]))
+    .filter((f) => f.enabled && !skip(f.name))
 }
 
 function inputType(f: Record<string, unknown>): string {

@@ -12,6 +12,7 @@ import {
   isFromAgent,
   lastServerId,
   mergeMessage,
+  seenIdAt,
   senderName,
   sortMessages,
   unreadCount,
@@ -97,6 +98,8 @@ export const state = reactive({
   members: [] as Member[],
   onlineAgents: {} as Record<string, string>,
   contact: {} as Contact,
+  // The last message the visitor has seen (for the unread count on the bubble).
+  seenId: null as number | null,
   typing: null as { name: string; until: number } | null,
   connection: 'connecting' as CableStatus,
   error: '' as string,
@@ -157,7 +160,7 @@ export const view = {
     }
     return state.options.unavailableMessage || t('away')
   }),
-  unread: computed(() => unreadCount(state.messages, state.conversation?.contact_last_seen_at ?? null)),
+  unread: computed(() => unreadCount(state.messages, state.seenId)),
   canReply: computed(
     () => !(state.conversation?.status === 'resolved' && channel.allowMessagesAfterResolved === false),
   ),
@@ -339,6 +342,7 @@ async function loadConversation(): Promise<void> {
   if (state.conversation && messages.meta?.contact_last_seen_at !== undefined) {
     state.conversation.contact_last_seen_at = messages.meta.contact_last_seen_at
   }
+  state.seenId = seenIdAt(state.messages, state.conversation?.contact_last_seen_at)
   state.contact = contact
   if (state.messages.length && state.view === 'home') state.view = 'chat'
 }
@@ -456,9 +460,10 @@ const isSeenNow = (): boolean => state.isOpen && state.view === 'chat' && docume
 
 let seenInFlight = false
 export async function markSeen(): Promise<void> {
-  if (!state.conversation) return reportUnread()
-  state.conversation.contact_last_seen_at = Math.floor(Date.now() / 1000) + 1
+  state.seenId = lastServerId(state.messages)
   reportUnread()
+  if (!state.conversation) return
+  state.conversation.contact_last_seen_at = Math.floor(Date.now() / 1000)
   if (seenInFlight) return
   seenInFlight = true
   try {

@@ -507,3 +507,77 @@ def test_out_of_working_hours_the_visitor_is_told_and_gets_the_out_of_office_rep
     widget.locator(".message.mine:not(.pending)", has_text="Anyone there?").wait_for()
     widget.locator(".message.theirs", has_text="We are closed today, we will answer tomorrow.").wait_for(timeout=8000)
     shot(visitor, "out-of-office")
+
+
+def test_visitor_sends_a_file_answers_the_email_question_and_rates_the_conversation(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any, tmp_path: Path
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    visitor = contexts()
+    visitor.goto(site.page("/help", inbox.payload["web_widget_script"]))
+    widget = open_widget(visitor)
+    widget.get_by_role("button", name="Start conversation").click()
+
+    # A picture goes with the text as one multipart message (message[attachments][]).
+    picture = tmp_path / "lamp.png"
+    picture.write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+            "0000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+        )
+    )
+    widget.locator("#reply-file").set_input_files(str(picture))
+    widget.get_by_role("button", name="Remove lamp.png").wait_for()
+    widget.get_by_label("Type your message…").fill("This one is broken")
+    widget.get_by_role("button", name="Send message").click()
+    sent = widget.locator(".message.mine:not(.pending)", has_text="This one is broken")
+    sent.wait_for()
+    sent.locator(".attachments img").wait_for()
+    conversation = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
+    messages_path = admin.path(f"/conversations/{conversation['id']}/messages")
+    stored = [m for m in admin.api.get(messages_path).json()["payload"] if m["content"] == "This one is broken"]
+    assert stored and stored[0]["attachments"][0]["file_type"] == "image"
+
+    # The email question (input_email) is answered in place.
+    ask = admin.api.post(
+        messages_path,
+        json={"content": "Where can we reach you?", "content_type": "input_email", "message_type": "template"},
+    )
+    assert ask.status_code == 200, ask.text
+    question = widget.locator(f'[data-message-id="{ask.json()["id"]}"]')
+    question.get_by_placeholder("Your email address").fill("not-an-email")
+    question.get_by_role("button", name="Submit").click()
+    question.get_by_role("alert").filter(has_text="Enter a valid email address").wait_for()
+    question.get_by_placeholder("Your email address").fill("lin@example.com")
+    question.get_by_role("button", name="Submit").click()
+    question.get_by_text("We will reach you at lin@example.com").wait_for()
+    contact_id = conversation["meta"]["sender"]["id"]
+    wait_until(
+        lambda: admin.api.get(admin.path(f"/contacts/{contact_id}")).json()["payload"]["email"] == "lin@example.com",
+        message="the contact's email",
+    )
+
+    # The CSAT question: a rating (radio buttons) and an optional comment.
+    survey = admin.api.post(
+        messages_path,
+        json={"content": "Please rate the conversation", "content_type": "input_csat", "message_type": "template"},
+    )
+    assert survey.status_code == 200, survey.text
+    card = widget.locator(f'[data-message-id="{survey.json()["id"]}"]')
+    card.get_by_role("radiogroup", name="How would you rate your conversation?").wait_for()
+    card.locator("label", has_text="5 of 5: Great").click()
+    assert card.get_by_label("5 of 5: Great").is_checked()
+    card.get_by_placeholder("Tell us more (optional)").fill("Quick and kind")
+    shot(visitor, "csat")
+    card.get_by_role("button", name="Submit").click()
+    card.get_by_text("Thank you for your feedback!").wait_for()
+
+    def rated() -> Any:
+        found = [m for m in admin.api.get(messages_path).json()["payload"] if m["id"] == survey.json()["id"]]
+        values = found[0]["content_attributes"].get("submitted_values") if found else None
+        return values
+
+    values = wait_until(rated, message="the CSAT answer")
+    assert values["csat_survey_response"] == {"rating": 5, "feedback_message": "Quick and kind"}
+    shot(visitor, "csat-done")

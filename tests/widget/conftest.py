@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from frontdesk.realtime.presence import MemoryPresence
 from tests.fixtures.api import Admin
 from tests.fixtures.server import RunningServer
 
@@ -137,7 +138,14 @@ def visitor(server: RunningServer, widget: WidgetInbox) -> Visitor:
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+def fresh_counters_and_presence(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The session server outlives each test's database reset: its rate-limit counters and who was
+    online start afresh (the ids of the next test's users are the same again)."""
     if "server" in request.fixturenames:
         server: RunningServer = request.getfixturevalue("server")
         server.run(lambda: server.app.state.rate_limiter.counters.reset())
+    yield
+    if "server" in request.fixturenames:
+        presence = getattr(request.getfixturevalue("server").app.state.realtime, "presence", None)
+        if isinstance(presence, MemoryPresence):
+            presence.seen.clear()

@@ -26,6 +26,7 @@ from frontdesk.errors import NotFound
 from frontdesk.kit.schema import EmptyResponse
 from frontdesk.public.presenters import present_contact_record
 from frontdesk.public.schemas import ContactRecord
+from frontdesk.realtime.presence import USER
 from frontdesk.widget import page, presenters, service
 from frontdesk.widget.auth import (
     INBOX_ONLY,
@@ -527,8 +528,11 @@ async def remove_label(uow: Uow, session: Session, label: FromPath[str]) -> None
 
 
 @get("/inbox_members", summary="The inbox's agents", operation_id="widget-inbox-members", dependencies=INBOX_ONLY)
-async def inbox_members(uow: Uow, session: Session) -> WidgetInboxMembers:
-    return presenters.present_inbox_members(await service.inbox_agents(uow, session))
+async def inbox_members(request: Request[Any, Any, Any], uow: Uow, session: Session) -> WidgetInboxMembers:
+    """The inbox's agents with their availability: ``offline`` unless connected to the realtime feed."""
+    presence = getattr(getattr(request.app.state, "realtime", None), "presence", None)
+    online = frozenset(await presence.present(session.account_id, USER)) if presence is not None else frozenset()
+    return presenters.present_inbox_members(await service.inbox_agents(uow, session), online)
 
 
 @get("/campaigns", summary="The inbox's campaigns", operation_id="widget-campaigns", dependencies=INBOX_ONLY)

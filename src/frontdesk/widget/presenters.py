@@ -309,14 +309,22 @@ async def present_created_conversation(uow: UnitOfWork, conversation: Any, conta
     )
 
 
-def present_inbox_members(rows: Sequence[Any]) -> WidgetInboxMembers:
+def availability_status(row: Any, online: frozenset[int]) -> str:
+    """Chatwoot's OnlineStatusTracker: an agent connected to the realtime feed (or one who does not go
+    offline automatically) has the availability they chose; any other is offline."""
+    if row.id in online or not row.auto_offline:
+        return AVAILABILITY_NAMES.get(row.availability, "online")
+    return "offline"
+
+
+def present_inbox_members(rows: Sequence[Any], online: frozenset[int]) -> WidgetInboxMembers:
     return WidgetInboxMembers(
         payload=[
             WidgetInboxMember(
                 id=row.id,
                 name=row.display_name or row.name,
                 avatar_url=row.avatar_url or "",
-                availability_status=AVAILABILITY_NAMES.get(row.availability, "offline"),
+                availability_status=availability_status(row, online),
             )
             for row in rows
         ]

@@ -150,6 +150,7 @@ async def inbox_agents(uow: UnitOfWork, inbox: Any) -> list[Any]:
             users.c.display_name,
             users.c.avatar_url,
             account_users.c.availability,
+            account_users.c.auto_offline,
         )
         .select_from(inbox_members)
         .join(users, users.c.id == inbox_members.c.user_id)

@@ -585,3 +585,102 @@ def test_visitor_sends_a_file_answers_the_email_question_and_rates_the_conversat
     values = wait_until(rated, message="the CSAT answer")
     assert values["csat_survey_response"] == {"rating": 5, "feedback_message": "Quick and kind"}
     shot(visitor, "csat-done")
+
+
+def test_the_sdk_api_reaches_the_conversation_and_reset_starts_a_new_visitor(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    created = admin.api.post(admin.path("/labels"), json={"title": "vip", "description": "", "color": "#ff0000"})
+    assert created.status_code == 200, created.text
+    visitor = contexts()
+    visitor.goto(site.page("/api", inbox.payload["web_widget_script"]))
+    wait_ready(visitor)
+
+    # Before any conversation: the conversation attributes wait for the first message.
+    visitor.evaluate("window.$chatwoot.setCustomAttributes({plan: 'pro', seats: 12})")
+    visitor.evaluate("window.$chatwoot.setConversationCustomAttributes({cart_value: 99})")
+    with pytest.raises(Exception, match="non-empty object"):
+        visitor.evaluate("window.$chatwoot.setCustomAttributes({})")
+    visitor.evaluate("window.$chatwoot.toggle('open')")
+    widget = frame(visitor)
+    assert events(visitor, "chatwoot:opened") == [None]
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("Hello from the API test")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="Hello from the API test").wait_for()
+    conversation = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
+    assert conversation["custom_attributes"] == {"cart_value": 99}
+    contact_id = conversation["meta"]["sender"]["id"]
+    contact = admin.api.get(admin.path(f"/contacts/{contact_id}")).json()["payload"]
+    assert contact["custom_attributes"] == {"plan": "pro", "seats": 12}
+
+    visitor.evaluate("window.$chatwoot.setLabel('vip')")
+    path = admin.path(f"/conversations/{conversation['id']}/labels")
+    wait_until(lambda: admin.api.get(path).json()["payload"] == ["vip"], message="the label")
+    visitor.evaluate("window.$chatwoot.removeLabel('vip')")
+    wait_until(lambda: admin.api.get(path).json()["payload"] == [], message="the label removed")
+    visitor.evaluate("window.$chatwoot.deleteCustomAttribute('seats')")
+    wait_until(
+        lambda: (
+            admin.api.get(admin.path(f"/contacts/{contact_id}")).json()["payload"]["custom_attributes"]
+            == {"plan": "pro"}
+        ),
+        message="the attribute removed",
+    )
+
+    # The bubble can be hidden and shown again by the site.
+    visitor.evaluate("window.$chatwoot.toggle('close')")
+    visitor.evaluate("window.$chatwoot.toggleBubbleVisibility('hide')")
+    assert not visitor.locator(".woot-widget-bubble").is_visible()
+    visitor.evaluate("window.$chatwoot.toggleBubbleVisibility('show')")
+    visitor.locator(".woot-widget-bubble").wait_for()
+
+    # reset(): a signed-out visitor starts over as a new, anonymous contact.
+    old_cookie = {c["name"]: c["value"] for c in visitor.context.cookies()}["cw_conversation"]
+    visitor.evaluate("window.$chatwoot.reset()")
+    src = visitor.locator("#chatwoot_live_chat_widget").get_attribute("src")
+    assert "cw_conversation" not in src
+
+    def token_cookie() -> str | None:
+        return {c["name"]: c["value"] for c in visitor.context.cookies()}.get("cw_conversation")
+
+    wait_until(lambda: token_cookie() not in (None, old_cookie), message="a new widget token")
+    widget = open_widget(visitor)
+    widget.get_by_role("button", name="Start conversation").wait_for()
+    assert widget.locator(".message").count() == 0
+    assert len(events(visitor, "chatwoot:ready")) == 1  # reset() does not announce a second ready
+
+
+def test_after_a_dropped_connection_the_widget_fetches_what_it_missed(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    visitor = contexts()
+    visitor.goto(site.page("/drop", inbox.payload["web_widget_script"]))
+    widget = open_widget(visitor)
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("Still there?")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="Still there?").wait_for()
+    conversation = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
+    messages_path = admin.path(f"/conversations/{conversation['id']}/messages")
+    iframe = visitor.frame(url=re.compile(r"/widget\?"))
+    assert iframe is not None
+    iframe.evaluate("window.__widgetCable.close()")
+    widget.get_by_text("Reconnecting…").wait_for()
+    for text in ("Sorry for the wait", "Here is your answer"):
+        reply = admin.api.post(messages_path, json={"content": text, "message_type": "outgoing"})
+        assert reply.status_code == 200, reply.text
+    time.sleep(0.5)
+    assert widget.locator(".message.theirs", has_text="Here is your answer").count() == 0
+    iframe.evaluate("window.__widgetCable.connect()")
+    widget.locator(".message.theirs", has_text="Sorry for the wait").wait_for()
+    widget.locator(".message.theirs", has_text="Here is your answer").wait_for()
+    widget.get_by_text("Reconnecting…").wait_for(state="detached")
+    # Live again afterwards.
+    admin.api.post(messages_path, json={"content": "And live again", "message_type": "outgoing"})
+    widget.locator(".message.theirs", has_text="And live again").wait_for(timeout=5000)
+    assert widget.locator(".message.theirs").count() == 3

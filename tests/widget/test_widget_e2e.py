@@ -684,3 +684,41 @@ def test_after_a_dropped_connection_the_widget_fetches_what_it_missed(
     admin.api.post(messages_path, json={"content": "And live again", "message_type": "outgoing"})
     widget.locator(".message.theirs", has_text="And live again").wait_for(timeout=5000)
     assert widget.locator(".message.theirs").count() == 3
+
+
+def test_the_visitor_ends_the_conversation_and_starts_a_new_one(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    response = admin.api.patch(admin.path(f"/inboxes/{inbox.id}"), json={"allow_messages_after_resolved": False})
+    assert response.status_code == 200, response.text
+    assert response.json()["allow_messages_after_resolved"] is False
+    visitor = contexts()
+    visitor.goto(site.page("/end", inbox.payload["web_widget_script"]))
+    widget = open_widget(visitor)
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("Just one question")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="Just one question").wait_for()
+    first = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
+
+    widget.get_by_role("button", name="End conversation").click()
+    widget.get_by_role("button", name="Yes, end it").click()
+    widget.get_by_text("This conversation has ended.").wait_for()
+    assert widget.get_by_label("Type your message…").count() == 0
+    wait_until(
+        lambda: admin.api.get(admin.path(f"/conversations/{first['id']}")).json()["status"] == "resolved",
+        message="the conversation resolved",
+    )
+    shot(visitor, "ended")
+
+    widget.get_by_role("button", name="Start a new conversation").click()
+    widget.get_by_label("Message").fill("Another question")
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.locator(".message.mine", has_text="Another question").wait_for()
+    assert widget.locator(".message.mine", has_text="Just one question").count() == 0
+    conversations = wait_until(
+        lambda: [c for c in conversations_of(admin, inbox.id) if c["id"] != first["id"]], message="a second one"
+    )
+    assert conversations[0]["status"] == "open"

@@ -648,6 +648,15 @@ export function startConversation(): void {
   if (!needsForm) void markSeen()
 }
 
+/** After a resolved conversation that takes no more messages: a fresh one, through the form (which
+ * asks only for the message when the inbox has no pre-chat form), as POST /conversations. */
+export function startNewConversation(): void {
+  state.conversation = null
+  state.messages = []
+  state.seenId = null
+  state.view = 'prechat'
+}
+
 export function closeWidget(): void {
   toHost('closeWindow')
 }

@@ -171,7 +171,7 @@ def test_admin_sets_up_a_website_inbox_with_live_preview(
     assert page.get_by_text("Unsaved changes", exact=True).count() == 0
 
     # The HMAC token and the embed snippet, copied to the clipboard.
-    assert page.get_by_label("HMAC token").input_value() == saved["hmac_token"]
+    assert page.get_by_label("HMAC token", exact=True).input_value() == saved["hmac_token"]
     snippet = page.get_by_test_id("widget-snippet").inner_text()
     assert saved["website_token"] in snippet
     assert "/packs/js/sdk.js" in snippet

@@ -168,6 +168,18 @@ describe('form ↔ inbox payload', () => {
     expect(JSON.stringify(payloadFromForm(formFromInbox(inbox)))).toBe(JSON.stringify(body))
   })
 
+  it('fills the gaps of a sparse payload with the widget’s defaults', () => {
+    const form = formFromInbox({ id: 1, name: 'Bare', channel_type: 'Channel::WebWidget' })
+    expect(form.widget_color).toBe('#1f93ff')
+    expect(form.reply_time).toBe('in_a_few_minutes')
+    expect(form.timezone).toBe('UTC')
+    expect(form.features).toEqual({ attachments: false, emoji_picker: false, end_conversation: false })
+    expect(form.pre_chat_fields.map((f) => f.name)).toEqual(['emailAddress', 'fullName', 'phoneNumber'])
+    expect(weekToPayload(form.week)).toEqual(defaultWeek())
+    expect(form.allow_messages_after_resolved).toBe(true)
+    expect(formProblems(form)).toEqual(['Enter the website URL'])
+  })
+
   it('lists what blocks saving', () => {
     const form = formFromInbox(websiteInbox())
     expect(formProblems(form)).toEqual([])

@@ -244,6 +244,8 @@ def test_visitor_chats_with_an_agent_live_and_keeps_the_conversation_across_relo
 ) -> None:
     admin, email = owner
     inbox = website(admin, pre_chat_form_enabled=True, pre_chat_form_options=PRE_CHAT)
+    members = admin.api.post(admin.path("/inbox_members"), json={"inbox_id": inbox.id, "user_ids": [admin.user_id]})
+    assert members.status_code == 200, members.text
     snippet = inbox.payload["web_widget_script"]
     assert "/packs/js/sdk.js" in snippet
     url = site.page("/shop", snippet)
@@ -330,10 +332,11 @@ def test_visitor_chats_with_an_agent_live_and_keeps_the_conversation_across_relo
     assert badge.inner_text() == "1"
     shot(visitor, "unread-badge")
 
-    # A reload (or another page of the site) finds the same conversation.
+    # A reload (or another page of the site) finds the same conversation, and the agent now online.
     visitor.reload()
     widget = open_widget(visitor)
     widget.locator(".message.theirs", has_text="Yes we do, in 3 days.").wait_for()
+    widget.locator(".status.online", has_text="Typically replies in a few minutes").wait_for()
     widget.locator(".message.mine", has_text="Do you ship lamps to Lisbon?").wait_for()
     other = site.page("/shop/lamps", snippet)
     visitor.goto(other)

@@ -318,9 +318,12 @@ def test_visitor_chats_with_an_agent_live_and_keeps_the_conversation_across_relo
 
     # The visitor answers from the reply box; the agent sees it without reload.
     reply_box = widget.get_by_label("Type your message…")
+    mine = widget.locator(".message.mine", has_text="Do you ship lamps to Lisbon?")
+    assert mine.locator(".delivery").inner_text() == "Read"  # answered, so seen
     reply_box.fill("Great, thanks!")
     reply_box.press("Enter")
     agent.locator(".message", has_text="Great, thanks!").wait_for(timeout=5000)
+    widget.locator(".message.mine", has_text="Great, thanks!").locator(".delivery", has_text="Sent").wait_for()
 
     # Closed, the bubble counts what the agent says next.
     visitor.keyboard.press("Escape")

@@ -394,6 +394,33 @@ def test_set_user_links_the_contact_when_the_hash_is_valid_and_is_refused_when_n
     conversation = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
     assert conversation["meta"]["sender"]["id"] == contact["id"]
 
+    # Someone else signs in on the same browser: their own contact, token and (empty) conversation.
+    cookie_before = {c["name"]: c["value"] for c in visitor.context.cookies()}["cw_conversation"]
+    other_hash = hmac.new(inbox.hmac_token.encode(), b"customer-44", hashlib.sha256).hexdigest()
+    visitor.evaluate(
+        f"window.$chatwoot.setUser('customer-44', {{name: 'Lin Yutang', identifier_hash: {other_hash!r}}})"
+    )
+
+    def cookie_now() -> str:
+        return {c["name"]: c["value"] for c in visitor.context.cookies()}["cw_conversation"]
+
+    wait_until(lambda: cookie_now() != cookie_before, message="the new visitor's token in the cookie")
+    widget.locator(".message", has_text="Signed in and asking").wait_for(state="detached")
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("A different person")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="A different person").wait_for()
+    second = wait_until(
+        lambda: [c for c in conversations_of(admin, inbox.id) if c["id"] != conversation["id"]], message="theirs"
+    )[0]
+    assert second["meta"]["sender"]["identifier"] == "customer-44"
+    # Live updates follow the new contact's feed.
+    answer = admin.api.post(
+        admin.path(f"/conversations/{second['id']}/messages"), json={"content": "Hello Lin", "message_type": "outgoing"}
+    )
+    assert answer.status_code == 200, answer.text
+    widget.locator(".message.theirs", has_text="Hello Lin").wait_for(timeout=5000)
+
     # A wrong hash is refused: chatwoot:error on the page, no contact with that identifier.
     stranger = contexts()
     stranger.goto(page_with("customer-43", "0" * 64, "Mallory"))

@@ -16,6 +16,5 @@ What Frontdesk does differently from Chatwoot, on purpose:
   (Chatwoot merges on any of them, which lets a visitor claim someone else's contact);
 * ``POST /conversations/transcript`` answers 402, as Chatwoot for an account without e-mail
   transcripts: Frontdesk sends no e-mail yet;
-* ``GET /campaigns`` is always ``[]``: there are no campaigns yet;
-* working hours are Chatwoot's default week until they are stored per inbox (``service.working_hours``).
+* ``GET /campaigns`` is always ``[]``: there are no campaigns yet.
 """

@@ -762,8 +762,16 @@ def run_bare(args: argparse.Namespace, work: Path, visitors: int, frame: str) ->
 # ---------------------------------------------------------------- bundle sizes
 
 
+NODE_BROTLI = (
+    "const z=require('zlib');const b=require('fs').readFileSync(0);"
+    "process.stdout.write(String(z.brotliCompressSync(b,{params:{[z.constants.BROTLI_PARAM_QUALITY]:11,"
+    "[z.constants.BROTLI_PARAM_SIZE_HINT]:b.length}}).length))"
+)
+
+
 def brotli_size(data: bytes) -> int | None:
-    """Brotli (quality 11) size, through the ``brotli`` module or the ``brotli`` command; None if neither."""
+    """Brotli (quality 11) size, through the ``brotli`` module, the ``brotli`` command or Node's zlib
+    (``brotliCompressSync``); None when none of them is there."""
     try:
         import brotli  # type: ignore[import-not-found, unused-ignore]
 
@@ -771,10 +779,14 @@ def brotli_size(data: bytes) -> int | None:
     except ImportError:
         pass
     command = shutil.which("brotli")
-    if command is None:
-        return None
-    done = subprocess.run([command, "-c", "-q", "11", "-"], input=data, capture_output=True, check=True)
-    return len(done.stdout)
+    if command is not None:
+        done = subprocess.run([command, "-c", "-q", "11", "-"], input=data, capture_output=True, check=True)
+        return len(done.stdout)
+    node = shutil.which("node")
+    if node is not None:
+        done = subprocess.run([node, "-e", NODE_BROTLI], input=data, capture_output=True, check=True)
+        return int(done.stdout)
+    return None
 
 
 @dataclass
@@ -798,9 +810,15 @@ def sizes_of(paths: Sequence[Path], root: Path) -> Sizes:
     return Sizes([str(path.relative_to(root)) for path in paths], raw, gz, br)
 
 
-def first_load(static_dir: Path, manifest: dict[str, Any]) -> list[Path]:
-    """The entry's JS and CSS and those of every chunk it imports statically (recursively); no dynamic imports."""
+def first_load(static_dir: Path, manifest: dict[str, Any], entry: str | None = None) -> list[Path]:
+    """The entry's JS and CSS and those of every chunk it imports statically (recursively); no dynamic imports.
+
+    ``entry`` names the manifest key; by default the entry ending in ``main.ts`` (the widget's), else the first."""
     entries = [key for key, chunk in manifest.items() if chunk.get("isEntry")]
+    if entry is not None:
+        if entry not in manifest:
+            raise ValueError(f"no {entry!r} in the manifest; its entries: {entries}")
+        entries = [entry]
     if not entries:
         raise ValueError("the manifest has no entry")
     preferred = [key for key in entries if key.endswith("main.ts")] or entries
@@ -822,17 +840,22 @@ def first_load(static_dir: Path, manifest: dict[str, Any]) -> list[Path]:
     return [static_dir / name for name in files]
 
 
-def bundle_sizes(static_dir: Path, db: str) -> dict[str, Sizes]:
-    """The SDK and the widget's first load from a built static directory; what is absent is said, not guessed."""
+def bundle_sizes(
+    static_dir: Path, db: str, *, sdk: Path | None = None, manifest: Path | None = None, entry: str | None = None
+) -> dict[str, Sizes]:
+    """The SDK and the widget's first load from a built static directory; what is absent is said, not guessed.
+
+    ``sdk`` (default ``static_dir/sdk.js``) and ``manifest`` (default ``static_dir/.vite/manifest.json``, whose
+    files are relative to ``static_dir``) point elsewhere, e.g. at another product's build."""
     found: dict[str, Sizes] = {}
-    sdk = static_dir / "sdk.js"
+    sdk = sdk or static_dir / "sdk.js"
     if sdk.is_file():
-        found["sdk.js"] = sizes_of([sdk], static_dir)
+        found["sdk.js"] = sizes_of([sdk], sdk.parent)
     else:
         print(f"bundle: {sdk} is not built", flush=True)
-    manifest_path = static_dir / ".vite" / "manifest.json"
+    manifest_path = manifest or static_dir / ".vite" / "manifest.json"
     if manifest_path.is_file():
-        paths = first_load(static_dir, json.loads(manifest_path.read_text()))
+        paths = first_load(static_dir, json.loads(manifest_path.read_text()), entry)
         found["widget first load"] = sizes_of(paths, static_dir)
         js = [path for path in paths if path.suffix != ".css"]
         css = [path for path in paths if path.suffix == ".css"]
@@ -929,6 +952,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="make visitors through the widget API (default) or the Client API on an API inbox",
     )
     parser.add_argument("--static-dir", type=Path, default=STATIC_DIR, help="the widget's built static directory")
+    parser.add_argument("--sdk", type=Path, default=None, help="the SDK file (default: STATIC_DIR/sdk.js)")
+    parser.add_argument("--manifest", type=Path, default=None, help="default: STATIC_DIR/.vite/manifest.json")
+    parser.add_argument("--entry", default=None, help="the manifest's entry key (default: the one in main.ts)")
     parser.add_argument("--bundles-only", action="store_true", help="only the bundle sizes")
     parser.add_argument("--no-bundles", action="store_true", help="skip the bundle sizes")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
@@ -976,7 +1002,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             shutil.rmtree(work, ignore_errors=True)
     if not args.no_bundles:
-        bundle_sizes(args.static_dir, args.db)
+        label = "static" if args.bundles_only else args.db
+        bundle_sizes(args.static_dir, label, sdk=args.sdk, manifest=args.manifest, entry=args.entry)
     if args.json is not None:
         args.json.write_text(json.dumps(FIGURES, indent=2, default=str) + "\n")
     return code

@@ -146,7 +146,7 @@ def test_widget_fanout_prints_both_sides_and_ratios(bench_env: dict[str, str]) -
     } <= names
     for side in ("frontdesk", "bare"):
         delivered = next(f for f in figures if f["metric"] == f"{side}: replies delivered")
-        assert delivered["value"] == 30
+        assert delivered["value"] == 60  # 2 rounds of 30
         assert delivered["missing"] == delivered["misdelivered"] == delivered["errors"] == 0
 
 

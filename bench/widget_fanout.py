@@ -641,6 +641,8 @@ def widget_limits_off() -> dict[str, str]:
     return {
         "FRONTDESK_RATE_LIMIT_PUBLIC_CONVERSATIONS": high,
         "FRONTDESK_RATE_LIMIT_PUBLIC_CONTACT_UPDATES": high,
+        "FRONTDESK_RATE_LIMIT_WIDGET_CONVERSATIONS": high,
+        "FRONTDESK_RATE_LIMIT_WIDGET_PAGE": high,
     }
 
 

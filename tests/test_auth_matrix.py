@@ -13,8 +13,9 @@ import pytest
 from tests.fixtures.api import Admin, Api, make_admin
 from tests.fixtures.server import RunningServer
 
-# Operations that need no user: the Client API (an inbox identifier), dashboard sign-in and session.
-PUBLIC = re.compile(r"^/(public/|auth/)")
+# Operations that need no user: the Client API (an inbox identifier), dashboard sign-in and session, and the
+# Widget API (a website token and the visitor's widget token: swept by tests/widget/test_api_auth.py).
+PUBLIC = re.compile(r"^/(public/|auth/|api/v1/widget/)")
 BODIES: list[dict[str, Any]] = [
     {"content": b'{"name": '},  # malformed JSON
     {"json": {"name": 5, "channel": "x", "labels": 7, "assignee_id": "x", "email": []}},  # wrong types

@@ -36,6 +36,7 @@ from frontdesk.ratelimit.limiter import build_rate_limiter
 from frontdesk.ratelimit.middleware import RateLimitMiddleware
 from frontdesk.realtime.hub import Hub
 from frontdesk.routes import route_handlers
+from frontdesk.widget.tokens import WidgetTokens
 
 logger = logging.getLogger("frontdesk")
 
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "vault": TokenVault(settings.secret_key),
             "rate_limiter": rate_limiter,
             "session_keys": SessionKeys(settings.secret_key),
+            "widget_tokens": WidgetTokens(settings.secret_key, settings.widget_token_expiry_days),
             "session_user_resolver": session_user_resolver,
         }
     )

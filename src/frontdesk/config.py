@@ -114,6 +114,13 @@ class Settings:
     rate_limit_public_conversations_period_seconds: float = 12 * 3600.0
     rate_limit_public_contact_updates: int = 60
     rate_limit_public_contact_updates_period_seconds: float = 3600.0
+    # Website widget, as Chatwoot's rack-attack widget throttles: conversations created per IP
+    # (POST /api/v1/widget/conversations), and widget pages opened without a ``cw_conversation`` token
+    # per IP (each mints an anonymous contact).
+    rate_limit_widget_conversations: int = 6
+    rate_limit_widget_conversations_period_seconds: float = 12 * 3600.0
+    rate_limit_widget_page: int = 5
+    rate_limit_widget_page_period_seconds: float = 3600.0
     # Comma-separated client IPs never limited. Empty by default: unlike Chatwoot, loopback is not exempt,
     # since behind a reverse proxy on the same host every client would look like 127.0.0.1.
     rate_limit_safelist: str = ""
@@ -162,6 +169,11 @@ class Settings:
     # Stored bytes that no row claims (a process died mid-upload, a direct upload never used) are
     # removed once they are older than this.
     orphan_grace_hours: float = 6.0
+    # Website widget (docs in frontdesk.widget): how long a visitor's widget token (``cw_conversation``)
+    # is valid, in days (Chatwoot's WIDGET_TOKEN_EXPIRY), and where the built widget lives (unset: the
+    # package's ``widget/static``).
+    widget_token_expiry_days: int = 180
+    widget_static_dir: Path | None = None
 
     @property
     def storage_dir(self) -> Path:
@@ -202,6 +214,7 @@ def load_settings() -> Settings:
     raw_url = os.environ.get("FRONTDESK_DATABASE_URL", "").strip()
     database_url = normalize_database_url(raw_url) if raw_url else f"sqlite+aiosqlite:///{data_dir / 'frontdesk.db'}"
     secret_key = os.environ.get("FRONTDESK_SECRET_KEY", "").strip() or _load_or_create_secret(data_dir)
+    static_dir = os.environ.get("FRONTDESK_WIDGET_STATIC_DIR", "").strip()
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -250,6 +263,12 @@ def load_settings() -> Settings:
         rate_limit_public_contact_updates_period_seconds=env_float(
             "FRONTDESK_RATE_LIMIT_PUBLIC_CONTACT_UPDATES_PERIOD_SECONDS", 3600.0
         ),
+        rate_limit_widget_conversations=env_int("FRONTDESK_RATE_LIMIT_WIDGET_CONVERSATIONS", 6),
+        rate_limit_widget_conversations_period_seconds=env_float(
+            "FRONTDESK_RATE_LIMIT_WIDGET_CONVERSATIONS_PERIOD_SECONDS", 12 * 3600.0
+        ),
+        rate_limit_widget_page=env_int("FRONTDESK_RATE_LIMIT_WIDGET_PAGE", 5),
+        rate_limit_widget_page_period_seconds=env_float("FRONTDESK_RATE_LIMIT_WIDGET_PAGE_PERIOD_SECONDS", 3600.0),
         rate_limit_safelist=os.environ.get("FRONTDESK_RATE_LIMIT_SAFELIST", ""),
         trust_proxy=os.environ.get("FRONTDESK_TRUST_PROXY", "").strip(),
         rate_limit_redis_prefix=os.environ.get("FRONTDESK_RATE_LIMIT_REDIS_PREFIX", "frontdesk:ratelimit"),
@@ -275,4 +294,6 @@ def load_settings() -> Settings:
         max_attachments=env_int("FRONTDESK_MAX_ATTACHMENTS", 15),
         file_url_ttl_seconds=env_int("FRONTDESK_FILE_URL_TTL_SECONDS", 24 * 3600),
         orphan_grace_hours=env_float("FRONTDESK_ORPHAN_GRACE_HOURS", 6.0),
+        widget_token_expiry_days=env_int("FRONTDESK_WIDGET_TOKEN_EXPIRY_DAYS", 180),
+        widget_static_dir=Path(static_dir).expanduser().resolve() if static_dir else None,
     )

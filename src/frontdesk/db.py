@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import UpdateBase
@@ -45,6 +45,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _interrupt_cancelled_statement(context: Any) -> None:
+    """A statement whose task is cancelled keeps running in aiosqlite's thread, holding SQLite's lock,
+    while SQLAlchemy discards the connection: interrupt it (sqlite3's interrupt is thread-safe)."""
+    if isinstance(context.original_exception, Exception) or context.connection is None:
+        return
+    try:
+        driver = context.connection.connection.driver_connection
+    except exc.SQLAlchemyError:
+        return
+    native = getattr(driver, "_connection", None)
+    if native is not None:
+        native.interrupt()
+
+
 def _create_sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -58,6 +72,7 @@ def _create_sqlite_engine(url: str, *, writer: bool) -> AsyncEngine:
         pool_timeout=60,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "handle_error", _interrupt_cancelled_statement)
     begin_statement = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -246,6 +261,11 @@ class UnitOfWork:
 
     def _close_bookkeeping(self) -> None:
         self.closed = True
-        info = self.conn.sync_connection.info  # type: ignore[union-attr]
+        try:
+            info = self.conn.sync_connection.info  # type: ignore[union-attr]
+        except exc.PendingRollbackError:
+            # Cancelled in the middle of a statement: the connection is invalidated, and its info
+            # (with our key) goes with it once it is rolled back.
+            return
         if info.get(_UOW_KEY) is self:
             del info[_UOW_KEY]

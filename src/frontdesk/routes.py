@@ -19,6 +19,7 @@ from frontdesk.public.endpoints import router as public_router
 from frontdesk.realtime.endpoints import router as realtime_router
 from frontdesk.teams.endpoints import router as teams_router
 from frontdesk.webhooks.endpoints import router as webhooks_router
+from frontdesk.widget.endpoints import router as widget_router
 
 
 def route_handlers() -> list[ControllerRouterHandler]:
@@ -37,5 +38,6 @@ def route_handlers() -> list[ControllerRouterHandler]:
         webhooks_router,
         realtime_router,
         public_router,
+        widget_router,
         dashboard_router,
     ]

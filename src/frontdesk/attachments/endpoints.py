@@ -19,10 +19,11 @@ from frontdesk.attachments.requests import FilesForm, attachment_limits, files_f
 from frontdesk.attachments.uploads import upload_error
 from frontdesk.attachments.urls import ORIGINAL, THUMB, UPLOAD, FileUrls
 from frontdesk.auth.dependencies import Account, Uow
+from frontdesk.config import Settings
 from frontdesk.contacts import repository as contact_repository
 from frontdesk.conversations import repository as conversation_repository
 from frontdesk.conversations.repository import visible_to
-from frontdesk.db import Database
+from frontdesk.db import Database, UnitOfWork
 from frontdesk.errors import Forbidden, FrontdeskError, NotFound
 from frontdesk.kit.body import body
 from frontdesk.kit.schema import Schema
@@ -171,7 +172,14 @@ async def create_direct_upload(
     """The first step of Chatwoot's direct upload: a blob to PUT the bytes to; its ``signed_id`` then goes
     into ``attachments[]`` of a message create."""
     await conversation_repository.get_conversation(uow, account, conversation_id)
-    settings = request.app.state.settings
+    return await start_direct_upload(uow, request.app.state.settings, account.account_id, payload)
+
+
+async def start_direct_upload(
+    uow: UnitOfWork, settings: Settings, account_id: int, payload: DirectUploadCreate
+) -> DirectUploadAnswer:
+    """A blob awaiting its bytes (declared size and type checked), and where to PUT them; shared by the
+    agents' and the widget's direct uploads."""
     declared = payload.blob or DirectUploadBlob()
     filename = safe_filename(declared.filename)
     content_type = normalize_content_type(declared.content_type, filename)
@@ -184,7 +192,7 @@ async def create_direct_upload(
         uow,
         [
             {
-                "account_id": account.account_id,
+                "account_id": account_id,
                 "key": new_key(),
                 "service": files.storage.name,
                 "filename": filename,
@@ -210,7 +218,7 @@ async def create_direct_upload(
         byte_size=blob.byte_size,
         checksum=blob.checksum,
         created_at=iso(blob.created_at),
-        signed_id=files.signed_id(account.account_id, blob.id),
+        signed_id=files.signed_id(account_id, blob.id),
         direct_upload=DirectUploadTarget(url=files.upload_url(blob), headers=headers),
     )
 

@@ -24,6 +24,8 @@ REGIONS: dict[str, frozenset[str]] = {
     "rows": frozenset({"accounts", "inboxes", "channel_api", "channel_web_widgets", "teams"}),
     # Client API inbox identifier → the API inbox with its channel's identifier and HMAC settings.
     "api_inboxes": frozenset({"inboxes", "channel_api"}),
+    # Website token → the web widget inbox with its channel's columns and its account's status and locale.
+    "widget_inboxes": frozenset({"inboxes", "channel_web_widgets", "accounts"}),
     # (account, user) → the user as an agent of the account (users + account_users).
     "agents": frozenset({"users", "account_users"}),
     # (account, inbox) → the pubsub tokens of the inbox's members and the account's administrators.

@@ -77,7 +77,11 @@ async def _present(
 ) -> InboxPayload:
     found = await service.get_inbox_with_channel(uow, account, inbox_id)
     return present_inbox(
-        found.inbox, found.channel, is_administrator=account.is_administrator, base_url=_base_url(request)
+        found.inbox,
+        found.channel,
+        is_administrator=account.is_administrator,
+        base_url=_base_url(request),
+        week=found.week,
     )
 
 
@@ -87,7 +91,13 @@ async def list_inboxes(request: Request[Any, Any, Any], account: Account, uow: U
     found = await service.list_inboxes(uow, account)
     return InboxList(
         payload=[
-            present_inbox(item.inbox, item.channel, is_administrator=account.is_administrator, base_url=base_url)
+            present_inbox(
+                item.inbox,
+                item.channel,
+                is_administrator=account.is_administrator,
+                base_url=base_url,
+                week=item.week,
+            )
             for item in found
         ]
     )

@@ -49,17 +49,6 @@ WIDGET_FEATURE_FLAGS = {
 }
 
 
-def _default_working_hours() -> list[WorkingHour]:
-    """The week every Chatwoot inbox starts with: Monday to Friday 9:00-17:00, the weekend closed."""
-    week = []
-    for day in range(7):
-        if day in (0, 6):
-            week.append(WorkingHour(day, True, None, None, None, None, False))
-        else:
-            week.append(WorkingHour(day, False, 9, 0, 17, 0, False))
-    return week
-
-
 def selected_feature_flags(bits: int) -> list[str]:
     return [name for name, bit in WIDGET_FEATURE_FLAGS.items() if bits & bit]
 
@@ -86,8 +75,11 @@ def web_widget_script(base_url: str, website_token: str) -> str:
     )
 
 
-def present_inbox(row: Any, channel: Any, *, is_administrator: bool, base_url: str) -> InboxPayload:
-    """``row`` is the inboxes row, ``channel`` its channel_api or channel_web_widgets row."""
+def present_inbox(
+    row: Any, channel: Any, *, is_administrator: bool, base_url: str, week: list[WorkingHour]
+) -> InboxPayload:
+    """``row`` is the inboxes row, ``channel`` its channel_api or channel_web_widgets row, ``week`` its
+    working hours (``message_templates.hours.load_working_hours``)."""
     payload = InboxPayload(
         id=row.id,
         avatar_url=row.avatar_url or "",
@@ -103,7 +95,7 @@ def present_inbox(row: Any, channel: Any, *, is_administrator: bool, base_url: s
         enable_auto_assignment=row.enable_auto_assignment,
         auto_assignment_config=row.auto_assignment_config or {},
         out_of_office_message=row.out_of_office_message,
-        working_hours=_default_working_hours(),
+        working_hours=week,
         timezone=row.timezone,
         callback_webhook_url=None,
         allow_messages_after_resolved=row.allow_messages_after_resolved,

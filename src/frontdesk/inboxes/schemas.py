@@ -60,12 +60,32 @@ class InboxFields(Schema):
     business_name: ShortStr | None | UnsetType = UNSET
 
 
+class WorkingHourParams(Schema):
+    """One day of ``working_hours: [...]`` (top level of the inbox body, as Chatwoot's controller reads
+    it); attributes left out keep the day's stored value. Ranges are checked by the service, which names
+    the entry in its 422."""
+
+    day_of_week: int
+    closed_all_day: bool | None | UnsetType = UNSET
+    open_hour: int | None | UnsetType = UNSET
+    open_minutes: int | None | UnsetType = UNSET
+    close_hour: int | None | UnsetType = UNSET
+    close_minutes: int | None | UnsetType = UNSET
+    open_all_day: bool | None | UnsetType = UNSET
+
+
+# Seven days, and room for a client that repeats some: Chatwoot applies every entry in order.
+WorkingHoursList = Annotated[list[WorkingHourParams], msgspec.Meta(max_length=50)]
+
+
 class InboxCreate(InboxFields, kw_only=True):
     channel: ChannelParams
+    working_hours: WorkingHoursList | None | UnsetType = UNSET
 
 
 class InboxUpdate(InboxFields, kw_only=True):
     channel: ChannelParams | None = None
+    working_hours: WorkingHoursList | None | UnsetType = UNSET
 
 
 class WorkingHour(msgspec.Struct):

@@ -7,10 +7,8 @@ conversations, messages, contact sessions and memberships.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,9 +25,10 @@ from frontdesk.errors import NotFound, ValidationFailed
 from frontdesk.events.dispatcher import Event
 from frontdesk.inboxes.presenters import REPLY_TIMES, SENDER_NAME_TYPES, WIDGET_FEATURE_FLAGS
 from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET, get_inbox
-from frontdesk.inboxes.schemas import ChannelParams, InboxCreate, InboxFields, InboxUpdate
+from frontdesk.inboxes.schemas import ChannelParams, InboxCreate, InboxFields, InboxUpdate, WorkingHour
 from frontdesk.kit.time import utc_now
 from frontdesk.kit.tokens import secure_token
+from frontdesk.message_templates import hours
 from frontdesk.models import (
     account_users,
     channel_api,
@@ -40,6 +39,7 @@ from frontdesk.models import (
     inboxes,
     messages,
     users,
+    working_hours,
 )
 from frontdesk.webhooks.service import validate_webhook_url
 
@@ -130,11 +130,7 @@ DELETION_MESSAGE = "Your inbox deletion request will be processed in some time."
 class InboxWithChannel:
     inbox: Any
     channel: Any
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    week: list[WorkingHour]
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -153,8 +149,10 @@ async def _channels_of(uow: UnitOfWork, rows: Sequence[Any]) -> dict[tuple[str, 
 
 
 async def _with_channels(uow: UnitOfWork, rows: Sequence[Any]) -> list[InboxWithChannel]:
+    """With their channels and weeks: one query per channel type and one for the weeks, not per inbox."""
     channels = await _channels_of(uow, rows)
-    return [InboxWithChannel(row, channels.get((row.channel_type, row.channel_id))) for row in rows]
+    weeks = await hours.load_weeks(uow.conn, [row.id for row in rows])
+    return [InboxWithChannel(row, channels.get((row.channel_type, row.channel_id)), weeks[row.id]) for row in rows]
 
 
 async def list_inboxes(uow: UnitOfWork, account: AccountContext) -> list[InboxWithChannel]:
@@ -216,7 +214,7 @@ def _inbox_values(fields: InboxFields, *, creating: bool) -> dict[str, Any]:
         if not name:
             raise ValidationFailed("Name can't be blank", ["name"])
         values["name"] = name
-    if "timezone" in values and _timezones() and values["timezone"] not in _timezones():
+    if "timezone" in values and not hours.is_known_timezone(values["timezone"]):
         raise ValidationFailed("Timezone is not included in the list", ["timezone"])
     if "sender_name_type" in values:
         values["sender_name_type"] = _enum_value(values["sender_name_type"], SENDER_NAME_TYPES, "sender_name_type")
@@ -323,6 +321,9 @@ async def create_inbox(
 ) -> Any:
     channel_type = _channel_type_of(payload.channel)
     values = _inbox_values(payload, creating=True)
+    if payload.working_hours:
+        # Refused before anything is written.
+        hours.apply_changes(hours.default_week(), payload.working_hours)
     channel_values = _channel_values(channel_type, payload.channel, creating=True)
     await _check_webhook_target(channel_values, allow_private=allow_private_webhooks)
     now = utc_now()
@@ -346,6 +347,11 @@ async def create_inbox(
         .returning(inboxes.c.id)
     )
     assert inbox_id is not None
+    # OutOfOffisable#create_default_working_hours, with the days the body sent applied.
+    week = hours.default_week()
+    if payload.working_hours:
+        week = hours.apply_changes(week, payload.working_hours)
+    await hours.write_week(uow.conn, inbox_id, account_id, week)
     if avatar is not None:
         await avatars.set_avatar(uow, inboxes, inbox_id, account_id, avatar)
     uow.emit(Event(name="inbox.created", account_id=account_id, occurred_at=now, subject={"inbox_id": inbox_id}))
@@ -387,6 +393,13 @@ async def update_inbox(
         channel = (await uow.conn.execute(select(table).where(table.c.id == row.channel_id))).first()
     now = utc_now()
     changes: list[dict[str, Any]] = []
+    if payload.working_hours:
+        # Inbox#update_working_hours: the days named change, the others stay. Their rows are not the
+        # inbox's attributes, so (as in Chatwoot) they are not among inbox.updated's changed_attributes.
+        current = await hours.load_working_hours(uow.conn, inbox_id)
+        week = hours.apply_changes(current, payload.working_hours)
+        if week != current:
+            await hours.write_week(uow.conn, inbox_id, account_id, week)
     changed_inbox = {key: value for key, value in values.items() if getattr(row, key) != value}
     for key, value in changed_inbox.items():
         changes.append(_change(key, getattr(row, key), value))
@@ -431,6 +444,7 @@ async def delete_inbox(uow: UnitOfWork, account_id: int, inbox_id: int) -> None:
     await uow.conn.execute(delete(conversations).where(conversations.c.inbox_id == inbox_id))
     await uow.conn.execute(delete(contact_inboxes).where(contact_inboxes.c.inbox_id == inbox_id))
     await uow.conn.execute(delete(inbox_members).where(inbox_members.c.inbox_id == inbox_id))
+    await uow.conn.execute(delete(working_hours).where(working_hours.c.inbox_id == inbox_id))
     await uow.conn.execute(delete(inboxes).where(inboxes.c.id == inbox_id))
     table = CHANNEL_TABLES.get(row.channel_type)
     if table is not None:

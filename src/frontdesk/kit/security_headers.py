@@ -2,8 +2,9 @@
 
 Every response gets ``nosniff`` and a referrer policy; API answers (JSON, errors, /openapi.json, /health)
 also a CSP that loads nothing and may be framed by no one; /docs a CSP fit for the offline Swagger UI
-(its page has one inline script); the dashboard (/app) sets its own. HSTS only over https. A header the
-response already set is kept."""
+(its page has one inline script); the dashboard (/app) sets its own, and so do the website widget's
+page (/widget, framed by other sites: never ``X-Frame-Options``) and its built files (/packs/…).
+HSTS only over https. A header the response already set is kept."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ _HSTS = ((b"strict-transport-security", b"max-age=31536000"),)
 
 
 def headers_for(path: str, scheme: str) -> tuple[tuple[bytes, bytes], ...]:
-    if path == "/app" or path.startswith("/app/"):
+    if path == "/app" or path.startswith("/app/") or path == "/widget" or path.startswith("/packs/"):
         extra: tuple[tuple[bytes, bytes], ...] = ()
     elif path == "/docs" or path.startswith("/docs/"):
         extra = _DOCS

@@ -112,10 +112,12 @@ async def create_message(
     *,
     flood_limit: int,
     record_style_errors: bool = False,
+    by_visitor: bool = False,
 ) -> CreatedMessage:
     """Write a message into ``target`` (a :class:`MessageTarget`, or a row of ``conversation_select``) as the
-    request's user. The hot path: a few driver statements (``messages.repository``), whose returned rows
-    the commit's payloads start from."""
+    request's user. ``by_visitor``: the contact itself writes through the website widget (incoming
+    messages are otherwise only for API inboxes). The hot path: a few driver statements
+    (``messages.repository``), whose returned rows the commit's payloads start from."""
     if not isinstance(target, MessageTarget):
         target = MessageTarget(target)
     conversation = target.conversation
@@ -128,7 +130,7 @@ async def create_message(
             prefix="",
         )
     message_type = MESSAGE_TYPES[message_type_name]
-    if message_type == INCOMING and conversation.channel_type != CHANNEL_API:
+    if message_type == INCOMING and conversation.channel_type != CHANNEL_API and not by_visitor:
         raise Unprocessable("Incoming messages are only allowed in Api inboxes")
     if message_type == INCOMING and params.source_id:
         # A retried delivery of the same external message: answer the first one, write nothing.

@@ -13,6 +13,7 @@ from frontdesk.models.messages import messages
 from frontdesk.models.sessions import user_sessions
 from frontdesk.models.teams import team_members, teams
 from frontdesk.models.webhooks import channel_api_previous_secrets, webhook_deliveries, webhooks
+from frontdesk.models.working_hours import working_hours
 
 __all__ = [
     "access_tokens",
@@ -41,4 +42,5 @@ __all__ = [
     "users",
     "webhook_deliveries",
     "webhooks",
+    "working_hours",
 ]

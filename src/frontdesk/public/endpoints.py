@@ -21,6 +21,7 @@ from frontdesk.db import UnitOfWork
 from frontdesk.kit.body import body
 from frontdesk.kit.schema import EmptyResponse
 from frontdesk.kit.time import utc_now
+from frontdesk.message_templates.hours import load_working_hours
 from frontdesk.messages import repository as messages_repository
 from frontdesk.messages import service as messages_service
 from frontdesk.public import presenters, repository, service
@@ -75,7 +76,8 @@ def _before(value: str | None) -> int | None:
 
 @get("/{inbox_identifier:str}", summary="Inbox details", operation_id="get-details-of-a-inbox")
 async def show_inbox(uow: Uow, inbox_identifier: FromPath[str]) -> PublicInbox:
-    return presenters.present_inbox(await repository.get_api_inbox(uow, inbox_identifier))
+    inbox = await repository.get_api_inbox(uow, inbox_identifier)
+    return presenters.present_inbox(inbox, await load_working_hours(uow.conn, inbox.id))
 
 
 @post(

@@ -14,7 +14,7 @@ from frontdesk.contacts.service import CONTACT_TYPES
 from frontdesk.conversations import repository as conversation_repository
 from frontdesk.conversations.presenters import STATUS_NAMES
 from frontdesk.db import UnitOfWork
-from frontdesk.inboxes.presenters import _default_working_hours
+from frontdesk.inboxes.schemas import WorkingHour
 from frontdesk.kit.time import iso, unix
 from frontdesk.messages import service as messages_service
 from frontdesk.messages.enums import CONTENT_TYPE_NAMES
@@ -29,13 +29,13 @@ from frontdesk.public.schemas import (
 )
 
 
-def present_inbox(inbox: Any) -> PublicInbox:
+def present_inbox(inbox: Any, week: list[WorkingHour]) -> PublicInbox:
     return PublicInbox(
         identifier=inbox.channel_identifier,
         identity_validation_enabled=bool(inbox.hmac_mandatory),
         name=inbox.name,
         timezone=inbox.timezone,
-        working_hours=_default_working_hours(),
+        working_hours=week,
         working_hours_enabled=bool(inbox.working_hours_enabled),
         csat_survey_enabled=bool(inbox.csat_survey_enabled),
         greeting_enabled=bool(inbox.greeting_enabled),

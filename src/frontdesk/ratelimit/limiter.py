@@ -8,7 +8,10 @@ The rules follow Chatwoot's rack-attack set-up (config/initializers/rack_attack.
 * ``public/conversations``: conversations created through the Client API per client IP, 6 in 12 hours
   (Chatwoot's widget ``api/v1/widget/conversations``);
 * ``public/contacts``: contact updates through the Client API per client IP, 60 an hour (Chatwoot's
-  widget ``api/v1/widget/contacts``).
+  widget ``api/v1/widget/contacts``);
+* ``widget/conversations``: ``POST /api/v1/widget/conversations`` per client IP, 6 in 12 hours;
+* ``widget/page``: ``GET /widget`` without a ``cw_conversation`` token per client IP, 5 an hour (each
+  such page mints an anonymous contact).
 
 ``/health`` is never limited, nor the IPs of ``rate_limit_safelist``. A limit of 0 disables its rule.
 Chatwoot safelists 127.0.0.1 and ::1; Frontdesk does not by default, since behind a reverse proxy on
@@ -24,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 from ipaddress import ip_address
+from urllib.parse import parse_qsl
 
 from frontdesk.config import Settings
 from frontdesk.kit.tokens import utf8
@@ -31,6 +35,7 @@ from frontdesk.ratelimit.counters import Counters, MemoryCounters, RedisCounters
 
 _PUBLIC_CONVERSATIONS = re.compile(r"^/public/api/v1/inboxes/[^/]+/contacts/[^/]+/conversations/?$")
 _PUBLIC_CONTACT = re.compile(r"^/public/api/v1/inboxes/[^/]+/contacts/[^/]+/?$")
+_WIDGET_CONVERSATIONS = re.compile(r"^/api/v1/widget/conversations/?$")
 NEVER_LIMITED = frozenset({"/health"})
 
 
@@ -81,8 +86,16 @@ class RateLimiter:
             settings.rate_limit_public_contact_updates,
             settings.rate_limit_public_contact_updates_period_seconds,
         )
+        self.widget_conversations = Rule(
+            "widget/conversations",
+            settings.rate_limit_widget_conversations,
+            settings.rate_limit_widget_conversations_period_seconds,
+        )
+        self.widget_page = Rule(
+            "widget/page", settings.rate_limit_widget_page, settings.rate_limit_widget_page_period_seconds
+        )
 
-    def rules_for(self, method: str, path: str, ip: str, token: str | None) -> list[tuple[Rule, str]]:
+    def rules_for(self, method: str, path: str, ip: str, token: str | None, query: str = "") -> list[tuple[Rule, str]]:
         if path in NEVER_LIMITED or ip in self.safelist:
             return []
         rules: list[tuple[Rule, str]] = [(self.per_ip, ip)]
@@ -93,11 +106,15 @@ class RateLimiter:
                 rules.append((self.public_conversations, ip))
             elif method in ("PATCH", "PUT") and _PUBLIC_CONTACT.match(path):
                 rules.append((self.public_contacts, ip))
+        elif method == "POST" and _WIDGET_CONVERSATIONS.match(path):
+            rules.append((self.widget_conversations, ip))
+        elif method in ("GET", "HEAD") and path in ("/widget", "/widget/") and not _has_param(query, "cw_conversation"):
+            rules.append((self.widget_page, ip))
         return [(rule, who) for rule, who in rules if rule.limit > 0 and rule.period > 0]
 
-    async def check(self, method: str, path: str, ip: str, token: str | None) -> Refusal | None:
+    async def check(self, method: str, path: str, ip: str, token: str | None, query: str = "") -> Refusal | None:
         """Count the request against its rules; the first rule it exceeds, if any."""
-        for rule, who in self.rules_for(method, path, ip, token):
+        for rule, who in self.rules_for(method, path, ip, token, query):
             hit = await self.counters.hit(f"{rule.name}:{who}", rule.period)
             if hit is not None and hit.count > rule.limit:
                 return Refusal(rule.name, max(1, math.ceil(hit.reset_after)))
@@ -105,6 +122,11 @@ class RateLimiter:
 
     async def close(self) -> None:
         await self.counters.close()
+
+
+def _has_param(query: str, name: str) -> bool:
+    """Whether the query string carries a non-blank ``name`` (Rails' ``params[name].present?``)."""
+    return any(value.strip() for key, value in parse_qsl(query, keep_blank_values=True) if key == name)
 
 
 def build_rate_limiter(settings: Settings) -> RateLimiter:

@@ -44,7 +44,8 @@ class RateLimitMiddleware:
         client = scope.get("client")
         ip = normalized_ip(client[0] if client else "")
         path: str = scope.get("path", "")
-        refusal = await limiter.check(str(scope.get("method", "GET")), path, ip, token_of(scope))
+        query = bytes(scope.get("query_string", b"")).decode("latin-1")
+        refusal = await limiter.check(str(scope.get("method", "GET")), path, ip, token_of(scope), query)
         if refusal is None:
             await self.app(scope, receive, send)
             return

@@ -23,6 +23,7 @@ from frontdesk.events.rows import FILE_URLS_KEY, RowCache
 from frontdesk.inboxes.presenters import inbox_webhook_data
 from frontdesk.inboxes.repository import CHANNEL_API, CHANNEL_WEB_WIDGET
 from frontdesk.kit.time import iso, unix, unix_float
+from frontdesk.message_templates.hours import load_working_hour_rows
 from frontdesk.messages.enums import ACTIVITY, CONTENT_TYPE_NAMES, INCOMING, SENDER_CONTACT, SENDER_USER
 from frontdesk.messages.presenters import (
     ContactInboxRef,
@@ -368,6 +369,15 @@ async def _contact_event(rows: RowCache, event: Event) -> Built | None:
     return Built(payload, None, None, f"contact:{contact_id}")
 
 
+async def _working_hours(rows: RowCache, inbox_id: int) -> list[dict[str, Any]]:
+    """The inbox's working hour rows whole, as Chatwoot's ``working_hours.as_json`` shows them."""
+
+    async def load(conn: AsyncConnection) -> list[dict[str, Any]]:
+        return [_row_dump(row) for row in await load_working_hour_rows(conn, inbox_id)]
+
+    return await rows.once(("working_hours", inbox_id), load)
+
+
 async def _inbox_event(rows: RowCache, event: Event) -> Built | None:
     inbox_id = event.subject.get("inbox_id")
     if inbox_id is None:
@@ -400,7 +410,7 @@ async def _inbox_event(rows: RowCache, event: Event) -> Built | None:
         "timezone": inbox.timezone,
         "out_of_office_message": inbox.out_of_office_message,
         "working_hours_enabled": inbox.working_hours_enabled,
-        "working_hours": [],
+        "working_hours": await _working_hours(rows, int(inbox_id)),
         "created_at": iso(inbox.created_at),
         "updated_at": iso(inbox.updated_at),
         "channel": channel,

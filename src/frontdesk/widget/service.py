@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import update
 
@@ -20,9 +19,9 @@ from frontdesk.conversations.schemas import ConversationCreate
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import Forbidden, FrontdeskError, NotFound, ValidationFailed
 from frontdesk.events.dispatcher import Event
-from frontdesk.inboxes.presenters import _default_working_hours
 from frontdesk.inboxes.schemas import WorkingHour
 from frontdesk.kit.time import utc_now
+from frontdesk.message_templates import hours
 from frontdesk.messages import repository as messages_repository
 from frontdesk.messages import service as messages_service
 from frontdesk.messages.enums import CONTENT_TYPES, SENDER_CONTACT
@@ -54,22 +53,13 @@ _DISCARD_ROUNDS = 3
 
 
 async def working_hours(uow: UnitOfWork, inbox: Any) -> list[WorkingHour]:
-    """The inbox's week (plan contract 5). Until working hours are stored per inbox, every inbox has
-    Chatwoot's default week; this is the one place that reads it."""
-    del uow, inbox
-    return _default_working_hours()
+    """The inbox's stored week (Chatwoot's default week where none was stored)."""
+    return await hours.load_working_hours(uow.conn, inbox.id)
 
 
 def utc_offset(timezone: str | None, now: datetime | None = None) -> str:
-    """``ActiveSupport::TimeZone[tz].now.formatted_offset``: ``"+05:30"``; an unknown zone is UTC."""
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    offset = (now or utc_now()).astimezone(zone).utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    """``ActiveSupport::TimeZone[tz].now.formatted_offset``: ``"+05:30"``."""
+    return hours.utc_offset(timezone, now)
 
 
 def has_feature(inbox: Any, bit: int) -> bool:

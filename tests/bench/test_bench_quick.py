@@ -125,16 +125,9 @@ def test_scale_out_compares_one_and_two_processes(bench_env: dict[str, str]) -> 
 
 
 def test_widget_fanout_prints_both_sides_and_ratios(bench_env: dict[str, str]) -> None:
+    # Visitors made through the widget API (config, first message, conversation), as the widget does.
     figures = run_bench(
-        bench_env,
-        "widget_fanout",
-        "--visitors",
-        "50",
-        "--replies",
-        "30",
-        "--no-bundles",
-        "--visitors-via",
-        "client-api",
+        bench_env, "widget_fanout", "--visitors", "50", "--replies", "30", "--rounds", "2", "--no-bundles"
     )
     names = metrics(figures)
     assert {

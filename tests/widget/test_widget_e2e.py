@@ -251,6 +251,8 @@ def test_visitor_chats_with_an_agent_live_and_keeps_the_conversation_across_relo
     url = site.page("/shop", snippet)
 
     visitor = contexts()
+    requested: list[str] = []
+    visitor.context.on("request", lambda request: requested.append(request.url))
     visitor.goto(url)
     # The SDK never blocks the page: it is loaded async, the bubble comes, the iframe follows when idle.
     bubble = visitor.locator(".woot-widget-bubble")
@@ -347,6 +349,9 @@ def test_visitor_chats_with_an_agent_live_and_keeps_the_conversation_across_relo
     widget.locator(".message.theirs", has_text="You are welcome.").wait_for()
     assert len(conversations_of(admin, inbox.id)) == 1
     shot(visitor, "after-reload")
+    # Nothing but the site and Frontdesk: no CDN, no web font, no tracker.
+    hosts = {re.sub(r"^(\w+)://([^/]+).*$", r"\2", u) for u in requested if not u.startswith(("data:", "blob:"))}
+    assert hosts == {f"localhost:{site.port}", f"127.0.0.1:{widget_server.port}"}, hosts
 
 
 def test_set_user_links_the_contact_when_the_hash_is_valid_and_is_refused_when_not(

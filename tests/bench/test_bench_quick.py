@@ -122,3 +122,65 @@ def test_scale_out_compares_one_and_two_processes(bench_env: dict[str, str]) -> 
         "1 process: CPU ms per request",
         "ratio 2 processes / 1 (req/s)",
     } <= metrics(figures)
+
+
+def test_widget_fanout_prints_both_sides_and_ratios(bench_env: dict[str, str]) -> None:
+    # Visitors made through the widget API (config, first message, conversation), as the widget does.
+    figures = run_bench(
+        bench_env, "widget_fanout", "--visitors", "50", "--replies", "30", "--rounds", "2", "--no-bundles"
+    )
+    names = metrics(figures)
+    assert {
+        "frontdesk: reply→frame p99 from created_at",
+        "frontdesk: reply→frame p99 from answer",
+        "bare: reply→frame p99 from created_at",
+        "ratio p99 frontdesk/bare from created_at",
+        "ratio p99 frontdesk/bare from request",
+    } <= names
+    for side in ("frontdesk", "bare"):
+        delivered = next(f for f in figures if f["metric"] == f"{side}: replies delivered")
+        assert delivered["value"] == 60  # 2 rounds of 30
+        assert delivered["missing"] == delivered["misdelivered"] == delivered["errors"] == 0
+
+
+def test_widget_bundle_sizes_follow_the_manifest(tmp_path: Path) -> None:
+    import gzip
+
+    from bench.widget_fanout import bundle_sizes, first_load
+
+    assets = tmp_path / "assets"
+    (tmp_path / ".vite").mkdir()
+    assets.mkdir()
+    files = {
+        "sdk.js": "(function(){window.chatwootSDK={run(){}}})();" * 20,
+        "assets/main-1.js": "import './vendor-2.js';" + "console.log('widget');" * 50,
+        "assets/main-1.css": ".woot{color:red}" * 40,
+        "assets/vendor-2.js": "export const v = 1;" * 30,
+        "assets/vendor-2.css": ".v{}" * 10,
+        "assets/lazy-3.js": "export const lazy = 1;" * 1000,
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    manifest = {
+        "widget/main.ts": {
+            "file": "assets/main-1.js",
+            "isEntry": True,
+            "css": ["assets/main-1.css"],
+            "imports": ["_vendor"],
+            "dynamicImports": ["lazy.ts"],
+        },
+        "_vendor": {"file": "assets/vendor-2.js", "css": ["assets/vendor-2.css"], "imports": ["widget/main.ts"]},
+        "lazy.ts": {"file": "assets/lazy-3.js", "isDynamicEntry": True},
+    }
+    (tmp_path / ".vite" / "manifest.json").write_text(json.dumps(manifest))
+
+    loaded = [path.relative_to(tmp_path).as_posix() for path in first_load(tmp_path, manifest)]
+    assert loaded == ["assets/main-1.js", "assets/main-1.css", "assets/vendor-2.js", "assets/vendor-2.css"]
+
+    found = bundle_sizes(tmp_path, "none")
+    gz = lambda name: len(gzip.compress(files[name].encode(), compresslevel=9, mtime=0))  # noqa: E731
+    assert found["sdk.js"].gzip == gz("sdk.js")
+    assert found["widget first load"].raw == sum(len(files[name]) for name in loaded)
+    assert found["widget first load"].gzip == sum(gz(name) for name in loaded)
+    assert found["widget first load JS"].gzip == gz("assets/main-1.js") + gz("assets/vendor-2.js")
+    assert found["widget first load CSS"].files == ["assets/main-1.css", "assets/vendor-2.css"]

@@ -244,6 +244,8 @@ def test_visitor_chats_with_an_agent_live_and_keeps_the_conversation_across_relo
 ) -> None:
     admin, email = owner
     inbox = website(admin, pre_chat_form_enabled=True, pre_chat_form_options=PRE_CHAT)
+    members = admin.api.post(admin.path("/inbox_members"), json={"inbox_id": inbox.id, "user_ids": [admin.user_id]})
+    assert members.status_code == 200, members.text
     snippet = inbox.payload["web_widget_script"]
     assert "/packs/js/sdk.js" in snippet
     url = site.page("/shop", snippet)
@@ -316,9 +318,12 @@ def test_visitor_chats_with_an_agent_live_and_keeps_the_conversation_across_relo
 
     # The visitor answers from the reply box; the agent sees it without reload.
     reply_box = widget.get_by_label("Type your message…")
+    mine = widget.locator(".message.mine", has_text="Do you ship lamps to Lisbon?")
+    assert mine.locator(".delivery").inner_text() == "Read"  # answered, so seen
     reply_box.fill("Great, thanks!")
     reply_box.press("Enter")
     agent.locator(".message", has_text="Great, thanks!").wait_for(timeout=5000)
+    widget.locator(".message.mine", has_text="Great, thanks!").locator(".delivery", has_text="Sent").wait_for()
 
     # Closed, the bubble counts what the agent says next.
     visitor.keyboard.press("Escape")
@@ -330,10 +335,11 @@ def test_visitor_chats_with_an_agent_live_and_keeps_the_conversation_across_relo
     assert badge.inner_text() == "1"
     shot(visitor, "unread-badge")
 
-    # A reload (or another page of the site) finds the same conversation.
+    # A reload (or another page of the site) finds the same conversation, and the agent now online.
     visitor.reload()
     widget = open_widget(visitor)
     widget.locator(".message.theirs", has_text="Yes we do, in 3 days.").wait_for()
+    widget.locator(".status.online", has_text="Typically replies in a few minutes").wait_for()
     widget.locator(".message.mine", has_text="Do you ship lamps to Lisbon?").wait_for()
     other = site.page("/shop/lamps", snippet)
     visitor.goto(other)
@@ -387,6 +393,33 @@ def test_set_user_links_the_contact_when_the_hash_is_valid_and_is_refused_when_n
     widget.locator(".message.mine:not(.pending)", has_text="Signed in and asking").wait_for()
     conversation = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
     assert conversation["meta"]["sender"]["id"] == contact["id"]
+
+    # Someone else signs in on the same browser: their own contact, token and (empty) conversation.
+    cookie_before = {c["name"]: c["value"] for c in visitor.context.cookies()}["cw_conversation"]
+    other_hash = hmac.new(inbox.hmac_token.encode(), b"customer-44", hashlib.sha256).hexdigest()
+    visitor.evaluate(
+        f"window.$chatwoot.setUser('customer-44', {{name: 'Lin Yutang', identifier_hash: {other_hash!r}}})"
+    )
+
+    def cookie_now() -> str:
+        return {c["name"]: c["value"] for c in visitor.context.cookies()}["cw_conversation"]
+
+    wait_until(lambda: cookie_now() != cookie_before, message="the new visitor's token in the cookie")
+    widget.locator(".message", has_text="Signed in and asking").wait_for(state="detached")
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("A different person")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="A different person").wait_for()
+    second = wait_until(
+        lambda: [c for c in conversations_of(admin, inbox.id) if c["id"] != conversation["id"]], message="theirs"
+    )[0]
+    assert second["meta"]["sender"]["identifier"] == "customer-44"
+    # Live updates follow the new contact's feed.
+    answer = admin.api.post(
+        admin.path(f"/conversations/{second['id']}/messages"), json={"content": "Hello Lin", "message_type": "outgoing"}
+    )
+    assert answer.status_code == 200, answer.text
+    widget.locator(".message.theirs", has_text="Hello Lin").wait_for(timeout=5000)
 
     # A wrong hash is refused: chatwoot:error on the page, no contact with that identifier.
     stranger = contexts()
@@ -683,7 +716,9 @@ def test_after_a_dropped_connection_the_widget_fetches_what_it_missed(
     # Live again afterwards.
     admin.api.post(messages_path, json={"content": "And live again", "message_type": "outgoing"})
     widget.locator(".message.theirs", has_text="And live again").wait_for(timeout=5000)
-    assert widget.locator(".message.theirs").count() == 3
+    # Each once: the catch-up and the live feed do not duplicate.
+    for text in ("Sorry for the wait", "Here is your answer", "And live again"):
+        assert widget.locator(".message.theirs", has_text=text).count() == 1, text
 
 
 def test_the_visitor_ends_the_conversation_and_starts_a_new_one(

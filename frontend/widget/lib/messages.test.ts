@@ -4,6 +4,7 @@ import {
   lastServerId,
   mergeMessage,
   messageHtml,
+  safeUrl,
   seenIdAt,
   senderAvatar,
   senderName,
@@ -86,5 +87,17 @@ describe('message text', () => {
     expect(initials('Grace Brewster Hopper')).toBe('GH')
     expect(initials('ada')).toBe('A')
     expect(initials('  ')).toBe('?')
+  })
+})
+
+describe('attachment addresses', () => {
+  it('keeps web and blob addresses, drops scripts and data', () => {
+    expect(safeUrl('https://cdn.example.com/a.png')).toBe('https://cdn.example.com/a.png')
+    expect(safeUrl('/rails/active_storage/blobs/x/a.png')).toBe('/rails/active_storage/blobs/x/a.png')
+    expect(safeUrl('blob:http://x/123')).toBe('blob:http://x/123')
+    expect(safeUrl('javascript:alert(1)')).toBeUndefined()
+    expect(safeUrl(' JavaScript:alert(1)')).toBeUndefined()
+    expect(safeUrl('data:text/html,<script>')).toBeUndefined()
+    expect(safeUrl(undefined)).toBeUndefined()
   })
 })

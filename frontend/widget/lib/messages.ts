@@ -116,3 +116,14 @@ export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean)
   return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase() || '?'
 }
+
+/** Only web addresses (and the browser's own blob: previews) become links, images or players. */
+export function safeUrl(url: string | undefined | null): string | undefined {
+  if (!url) return undefined
+  try {
+    const parsed = new URL(url, 'http://relative.invalid')
+    return ['http:', 'https:', 'blob:'].includes(parsed.protocol) ? url : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -326,7 +326,10 @@ async function switchToken(token: string): Promise<void> {
   }
   state.conversation = null
   state.messages = []
+  state.seenId = null
+  state.view = 'home'
   await loadConversation()
+  reportUnread()
 }
 
 // -- loading and live updates -------------------------------------------------------------------------

@@ -63,13 +63,13 @@ def _present(text: str | None) -> bool:
     return bool(text and text.strip())
 
 
-def may_send_after_incoming(inbox: Any) -> bool:
-    """Whether any template could follow an incoming message in this inbox (read from the inbox row
-    alone, so the message create pays nothing for inboxes where none can)."""
-    return (
+def may_send_after_incoming(inbox: Any, contact_email: str | None = None) -> bool:
+    """Whether any template could follow an incoming message in this inbox (read from the inbox row and,
+    for the email collect, the sender's email, so the message create pays nothing where none can)."""
+    return bool(
         (inbox.greeting_enabled and _present(inbox.greeting_message))
         or (inbox.working_hours_enabled and _present(inbox.out_of_office_message))
-        or (inbox.channel_type == CHANNEL_WEB_WIDGET and inbox.enable_email_collect)
+        or (inbox.channel_type == CHANNEL_WEB_WIDGET and inbox.enable_email_collect and not _present(contact_email))
     )
 
 

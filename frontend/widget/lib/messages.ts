@@ -84,12 +84,21 @@ export function seenIdAt(list: WidgetMessage[], lastSeenAt: number | null | unde
   return lastServerId(list.filter((m) => m.created_at <= lastSeenAt))
 }
 
+/** Who speaks for the team: the sender, unless it is the contact (template messages written through
+ * the API carry the contact as sender, as Chatwoot's MessageBuilder does): then the website itself. */
+function teamSender(m: WidgetMessage): Sender | null {
+  const sender = m.sender ?? null
+  return sender && isFromAgent(m) && sender.type === 'contact' ? null : sender
+}
+
 export function senderName(m: WidgetMessage, fallback: string): string {
-  return m.sender?.available_name || m.sender?.name || fallback
+  const sender = teamSender(m)
+  return sender?.available_name || sender?.name || fallback
 }
 
 export function senderAvatar(m: WidgetMessage): string {
-  return m.sender?.avatar_url || m.sender?.thumbnail || ''
+  const sender = teamSender(m)
+  return sender?.avatar_url || sender?.thumbnail || ''
 }
 
 /** Escape then turn bare http(s) links and line breaks into HTML (the only markup a message gets). */

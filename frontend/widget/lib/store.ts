@@ -180,7 +180,7 @@ function setLocale(value: unknown): void {
   state.locale = chooseLocale(value, query.get('locale'), channel.locale)
   api.locale = state.locale
   document.documentElement.lang = state.locale
-  toHost('setBubbleLabel', { label: t('chatWithUs') })
+  toHost('setBubbleLabel', { label: t('chatWithUs'), closeLabel: t('close') })
 }
 
 const hostHandlers: Record<string, (m: Record<string, unknown>) => void | Promise<void>> = {
@@ -196,7 +196,7 @@ const hostHandlers: Record<string, (m: Record<string, unknown>) => void | Promis
     o.enableNotificationSound = m.enableNotificationSound === true
     state.darkMode = (['dark', 'auto'].includes(String(m.darkMode)) ? m.darkMode : 'light') as DarkMode
     if (m.locale) setLocale(m.locale)
-    else toHost('setBubbleLabel', { label: t('chatWithUs') })
+    else toHost('setBubbleLabel', { label: t('chatWithUs'), closeLabel: t('close') })
     if (typeof m.isOpen === 'boolean') state.isOpen = m.isOpen
     reportUnread()
   },
@@ -646,6 +646,15 @@ export function startConversation(): void {
   const needsForm = channel.preChatFormEnabled && !state.conversation
   state.view = needsForm ? 'prechat' : 'chat'
   if (!needsForm) void markSeen()
+}
+
+/** After a resolved conversation that takes no more messages: a fresh one, through the form (which
+ * asks only for the message when the inbox has no pre-chat form), as POST /conversations. */
+export function startNewConversation(): void {
+  state.conversation = null
+  state.messages = []
+  state.seenId = null
+  state.view = 'prechat'
 }
 
 export function closeWidget(): void {

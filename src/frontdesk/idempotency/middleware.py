@@ -2,8 +2,8 @@
 
 Every POST, PUT and PATCH under ``/api/v1`` and ``/public/api/v1`` may carry ``Idempotency-Key``
 (1 to 255 characters, else 422). The key is scoped to the caller (the access token's digest, the
-dashboard session, or for the Client API the inbox and contact of the path plus the client IP where
-the path names no contact), the method and the path:
+dashboard session, for the Client API the inbox and contact of the path plus the client IP where
+the path names no contact, for the Widget API the visitor's widget token), the method and the path:
 
 * the first request claims the key (an INSERT that only one claimer wins), runs, and its answer
   (status, headers, body) is stored before it leaves: a successful answer in the request's own
@@ -99,6 +99,11 @@ def caller_of(scope: Scope) -> bytes:
         # No contact in the path (creating one): the client IP keeps two end users apart.
         client = scope.get("client")
         return b"public-ip:" + (client[0] if client else "").encode()
+    if path.startswith("/api/v1/widget/"):
+        # The visitor's widget token: two visitors behind one IP never share an answer.
+        visitor = (_header(scope, b"x-auth-token") or b"").strip()
+        client = scope.get("client")
+        return b"widget:" + hashlib.sha256(visitor).hexdigest().encode() + b":" + (client[0] if client else "").encode()
     token = _header(scope, b"api_access_token") or _header(scope, b"api-access-token")
     if not token:
         authorization = _header(scope, b"authorization") or b""

@@ -73,7 +73,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # The modules that register job kinds: every runner imports them when it starts. Add a kind module here.
-HANDLER_MODULES: tuple[str, ...] = ("frontdesk.jobs.builtin", "frontdesk.attachments.jobs", "frontdesk.avatars.jobs")
+HANDLER_MODULES: tuple[str, ...] = (
+    "frontdesk.jobs.builtin",
+    "frontdesk.attachments.jobs",
+    "frontdesk.avatars.jobs",
+    "frontdesk.message_templates.jobs",
+)
 
 PENDING = "pending"
 FAILED = "failed"

@@ -63,6 +63,40 @@ def _document_idempotency(operation: dict[str, Any]) -> None:
     operation["responses"]["409"] = _error_response("The first request with this key is still running", "Error")
 
 
+WIDGET_PREFIX = "/api/v1/widget/"
+
+
+def _document_widget_auth(operation: dict[str, Any]) -> None:
+    """The Widget API's credentials: ``website_token`` (the query, or the body) and the visitor's widget token."""
+    parameters = operation.setdefault("parameters", [])
+    names = {parameter.get("name") for parameter in parameters}
+    if "website_token" not in names:
+        parameters.append(
+            {
+                "name": "website_token",
+                "in": "query",
+                "required": False,
+                "description": "The website inbox's token (also accepted in a JSON or form body).",
+                "schema": {"type": "string", "maxLength": 64},
+            }
+        )
+    if "X-Auth-Token" not in names:
+        parameters.append(
+            {
+                "name": "X-Auth-Token",
+                "in": "header",
+                "required": False,
+                "description": "The visitor's widget token (from POST /api/v1/widget/config or the widget page); "
+                "routes about the visitor answer 404 without a valid one for this inbox.",
+                "schema": {"type": "string", "maxLength": 2048},
+            }
+        )
+    operation["responses"]["401"] = _error_response("The inbox's account is suspended", "Error")
+    operation["responses"]["404"] = _error_response(
+        "Unknown website token, or no visitor of this inbox for the widget token", "Error"
+    )
+
+
 def _document_errors(document: dict[str, Any]) -> None:
     """Replace Litestar's generic 400 with the error bodies Frontdesk really answers."""
     for path, item in document.get("paths", {}).items():
@@ -80,7 +114,9 @@ def _document_errors(document: dict[str, Any]) -> None:
                 responses["429"] = _error_response("Rate limited; Retry-After says when to try again", "Error")
                 if method in ("post", "put", "patch"):
                     _document_idempotency(operation)
-            if path.startswith("/api/"):
+            if path.startswith(WIDGET_PREFIX):
+                _document_widget_auth(operation)
+            elif path.startswith("/api/"):
                 responses["401"] = _error_response("Missing or invalid access token, or not allowed", "Error")
                 responses["404"] = _error_response("Not found in this account", "Error")
             elif path.startswith("/public/"):

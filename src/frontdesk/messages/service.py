@@ -113,11 +113,16 @@ async def create_message(
     flood_limit: int,
     record_style_errors: bool = False,
     by_visitor: bool = False,
+    automated: bool = False,
 ) -> CreatedMessage:
     """Write a message into ``target`` (a :class:`MessageTarget`, or a row of ``conversation_select``) as the
-    request's user. ``by_visitor``: the contact itself writes through the website widget (incoming
-    messages are otherwise only for API inboxes). The hot path: a few driver statements
-    (``messages.repository``), whose returned rows the commit's payloads start from."""
+    request's user. The hot path: a few driver statements (``messages.repository``), whose returned rows
+    the commit's payloads start from.
+
+    ``by_visitor``: the contact itself writes through the website widget (incoming messages are otherwise
+    only for API inboxes). ``automated``: Frontdesk writes the message itself (the template messages of
+    ``message_templates``), so it has no sender and its events no performer, as Chatwoot's
+    ``MessageTemplates`` messages."""
     if not isinstance(target, MessageTarget):
         target = MessageTarget(target)
     conversation = target.conversation
@@ -177,7 +182,11 @@ async def create_message(
         additional_attributes["campaign_id"] = params.campaign_id
     if params.template_params:
         additional_attributes["template_params"] = params.template_params
-    if message_type == OUTGOING:
+    sender_type: str | None
+    sender_id: int | None
+    if automated:
+        sender_type, sender_id = None, None
+    elif message_type == OUTGOING:
         sender_type, sender_id = SENDER_USER, account.user.id
     else:
         # Chatwoot's MessageBuilder: anything not outgoing is written in the contact's name.
@@ -255,7 +264,7 @@ async def create_message(
 
     echo_id = str(params.echo_id) if params.echo_id is not None and params.echo_id != "" else None
     subject = {"message_id": row.id, "conversation_id": conversation.id, "inbox_id": conversation.inbox_id}
-    performer = {"performer_id": account.user.id}
+    performer = {} if automated else {"performer_id": account.user.id}
     created_data: dict[str, Any] = dict(performer)
     if echo_id is not None:
         # Not stored: the realtime push echoes it so the sending client can match its optimistic copy.
@@ -263,9 +272,11 @@ async def create_message(
     uow.emit(Event("message.created", conversation.account_id, now, subject, created_data))
     if first_reply:
         uow.emit(Event("first.reply.created", conversation.account_id, now, subject, dict(performer)))
-    emit_changes(uow, conversation, changes, account.user.id)
+    emit_changes(uow, conversation, changes, None if automated else account.user.id)
 
-    if sender_type == SENDER_USER:
+    if sender_id is None:
+        senders = SenderRows()
+    elif sender_type == SENDER_USER:
         acting = account.acting_user_row()
         senders = SenderRows(
             users={sender_id: acting}

@@ -29,6 +29,7 @@ T = TypeVar("T", bound=msgspec.Struct)
 
 ACCOUNT_SUSPENDED = "Account is suspended"
 AUTH_HEADER = "x-auth-token"
+MAX_TOKEN_BODY = 1024 * 1024
 _INBOX_KEY = "frontdesk.widget_inbox"
 _SESSION_KEY = "frontdesk.widget_session"
 
@@ -57,6 +58,10 @@ def widget_tokens(request: Request[Any, Any, Any]) -> WidgetTokens:
 async def _body_website_token(request: Request[Any, Any, Any]) -> str | None:
     """``website_token`` of a JSON or url-encoded body (multipart bodies stream into storage and are
     not read here: the widget always sends the token in the query string)."""
+    length = request.headers.get("content-length", "")
+    # Only a body of known, ordinary size is read for it (upload routes lift the server's body limit).
+    if not length.isdigit() or int(length) > MAX_TOKEN_BODY:
+        return None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/x-www-form-urlencoded":
         value: Any = (await request.form()).get("website_token")

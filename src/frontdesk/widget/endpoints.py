@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, Router, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 
 from frontdesk.attachments import presenters as attachment_presenters
 from frontdesk.attachments import service as attachment_service
 from frontdesk.attachments.endpoints import DirectUploadAnswer, DirectUploadCreate, start_direct_upload
-from frontdesk.attachments.requests import FilesForm, files_form, remove_unclaimed
+from frontdesk.attachments.requests import FilesForm, authenticate_read_only, files_form, remove_unclaimed
+from frontdesk.attachments.uploads import is_multipart
 from frontdesk.auth.dependencies import Uow
 from frontdesk.config import Settings
 from frontdesk.dashboard.assets import files_origin
@@ -392,15 +393,28 @@ async def _visitor_exists(request: Request[Any, Any, Any], uow: UnitOfWork) -> N
     await resolve_session(request, uow, required=True)
 
 
+def _message_form() -> dict[str, Provide]:
+    """``attachments.requests.files_form`` with the visitor checked first for every body, not only
+    multipart ones: a stranger's request answers 404 whatever its body."""
+    dependencies = files_form(WidgetMessageCreate, None, precheck=_visitor_exists, file_field="message[attachments][]")
+    read_form = dependencies["form"].dependency
+
+    async def provide_form(request: Request[Any, Any, Any]) -> FilesForm:
+        if not is_multipart(request):
+            await authenticate_read_only(request, _visitor_exists)
+        form: FilesForm = await read_form(request)
+        return form
+
+    dependencies["form"] = Provide(provide_form)
+    return dependencies
+
+
 @post(
     "/messages",
     status_code=200,
     summary="Send a message",
     operation_id="widget-create-message",
-    dependencies={
-        **files_form(WidgetMessageCreate, None, precheck=_visitor_exists, file_field="message[attachments][]"),
-        **VISITOR,
-    },
+    dependencies={**_message_form(), **VISITOR},
     request_max_body_size=None,
     after_response=remove_unclaimed,
 )

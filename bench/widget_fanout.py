@@ -1,9 +1,9 @@
 """Website-widget fan-out: 1 000 visitors on ``/cable``, an agent's reply reaching its one visitor, against a
 bare websocket fan-out in the same run; and the widget's bundle sizes.
 
-    .venv/bin/python -m bench.widget_fanout --db sqlite            # 1 000 visitors, 500 replies
+    .venv/bin/python -m bench.widget_fanout --db sqlite            # 1 000 visitors, 2 rounds of 400 replies
     .venv/bin/python -m bench.widget_fanout --db postgres
-    .venv/bin/python -m bench.widget_fanout --quick                # 100 visitors, 60 replies (seconds)
+    .venv/bin/python -m bench.widget_fanout --quick                # 100 visitors, 2 rounds of 40 (seconds)
     .venv/bin/python -m bench.widget_fanout --bundles-only         # the bundle sizes alone
 
 What runs, in order:
@@ -20,17 +20,19 @@ What runs, in order:
 2. One client process (``websockets`` on uvloop) opens a socket per visitor to ``/cable`` (subprotocol
    ``actioncable-v1-json``) and subscribes ``{"channel":"RoomChannel","pubsub_token":…}``, as the widget
    does; every subscription must be confirmed.
-3. The agents reply: ``--replies`` ``POST /api/v1/accounts/{id}/conversations/{display_id}/messages``,
-   open-loop at ``--rate`` a second (each request starts on its own schedule, whatever the others take),
-   round-robin over the agents, to the visitors in a shuffled order (every visitor once before any
-   twice). Each reply's content carries a mark; the client records when (``time.time()``) and on which
-   socket each marked frame arrives. A frame on any other socket than its visitor's is counted as
-   misdelivered.
+3. The agents reply: ``--rounds`` rounds (default 2) of ``--replies``
+   ``POST /api/v1/accounts/{id}/conversations/{display_id}/messages``, open-loop at ``--rate`` a second
+   (each request starts on its own schedule, whatever the others take), round-robin over the agents, to
+   the visitors in a shuffled order (every visitor once before any twice). Each reply's content carries a
+   mark; the client records when (``time.time()``) and on which socket each marked ``message.created``
+   frame arrives. A frame on any other socket than its visitor's is counted as misdelivered.
 4. **Baseline**: a bare ASGI app under the same uvicorn (same settings as ``frontdesk serve``: no
    permessage-deflate), no framework, no database: it confirms the same subscriptions, keeps a dict
    pubsub_token → socket, and ``POST /publish?token=…`` sends the body (a frame of the size Frontdesk
    sent, copied from one it sent) to that one socket, then answers. Same client process code, same number
-   of sockets, same schedule, same measure.
+   of sockets, same schedule, same measure. Both servers hold their sockets for the whole run and the rounds
+   alternate (Frontdesk, bare, Frontdesk, bare, …); the best round of each side is reported (noise on a
+   shared machine only ever adds), every round's p99 beside it.
 
 Latency per reply, three ways (all on this machine's one clock):
 

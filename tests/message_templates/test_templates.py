@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from frontdesk.message_templates.service import (
     CSAT_DEFAULT_MESSAGE,
+    CSAT_NOT_SENT,
     EMAIL_INPUT,
     WAYS_TO_REACH_YOU,
     send_templates_after_incoming,
@@ -30,6 +31,7 @@ from tests.message_templates.conftest import (
     templates,
     wait_for_jobs,
 )
+from tests.realtime.cable import Cable, contact_inbox_pubsub_token, identifier
 
 ALL_WEEK_CLOSED = [{"day_of_week": day, "closed_all_day": True} for day in range(7)]
 ALL_WEEK_OPEN = [{"day_of_week": day, "closed_all_day": False, "open_all_day": True} for day in range(7)]
@@ -204,7 +206,8 @@ def test_no_email_collect_for_a_contact_with_an_email(
     assert created.status_code == 200, created.text
     display_id = created.json()["id"]
     incoming_in_website_inbox(working_server, conversation_id(test_database, owner.account_id, display_id))
-    wait_for_jobs(test_database, 1)
+    # Decided in the message's transaction: nothing could apply, so no job was written.
+    assert template_jobs(test_database) == []
     assert templates(owner, display_id) == []
 
 
@@ -327,3 +330,50 @@ def test_an_api_inbox_without_templates_gets_nothing_and_pays_nothing(
     assert template_jobs(test_database) == []
     assert [m["message_type"] for m in listed(owner, conversation["id"])] == [0, 0]
     assert templates(owner, conversation["id"]) == []
+
+
+def test_csat_outside_the_reply_window_is_an_activity_message(owner: Admin, test_database: ThrowawayDatabase) -> None:
+    inbox = make_api_inbox(owner)
+    _configure(
+        owner,
+        inbox["id"],
+        csat_survey_enabled=True,
+        channel={"additional_attributes": {"agent_reply_time_window": "1"}},
+    )
+    # No incoming message at all: outside the window.
+    silent = make_conversation(owner, inbox["id"])
+    # An incoming message just now: inside it.
+    talking = make_conversation(owner, inbox["id"])
+    incoming(owner, talking["id"])
+    _resolve(owner, silent["id"])
+    _resolve(owner, talking["id"])
+    wait_for_jobs(test_database, 2)
+    assert templates(owner, silent["id"]) == []
+    activity = [m["content"] for m in listed(owner, silent["id"]) if m["message_type"] == 2]
+    assert CSAT_NOT_SENT in activity
+    [survey] = templates(owner, talking["id"])
+    assert survey["content_type"] == "input_csat"
+
+
+def test_the_contact_sees_the_greeting_live(
+    working_server: RunningServer, owner: Admin, test_database: ThrowawayDatabase
+) -> None:
+    inbox = make_api_inbox(owner)
+    _configure(owner, inbox["id"], greeting_enabled=True, greeting_message=HELLO)
+    contact = make_contact(owner, inbox["id"])
+    source_id = contact["contact_inbox"]["source_id"]
+    created = owner.api.post(owner.path("/conversations"), json={"source_id": source_id})
+    assert created.status_code == 200, created.text
+    with Cable(working_server) as cable:
+        ident = identifier(contact_inbox_pubsub_token(test_database, source_id))
+        assert cable.subscribe(ident)["type"] == "confirm_subscription"
+        incoming(owner, created.json()["id"])
+
+        def greeting() -> dict[str, Any] | None:
+            frame = cable.event("message.created", timeout=10)
+            return frame if frame["data"]["message_type"] == 3 else None
+
+        frame = greeting() or greeting()
+    assert frame is not None
+    assert frame["data"]["content"] == HELLO
+    assert frame["data"]["conversation_id"] == created.json()["id"]

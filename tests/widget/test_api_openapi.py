@@ -52,6 +52,8 @@ def test_every_widget_route_is_documented_with_its_credentials(document: dict[st
     multipart = message["multipart/form-data"]["schema"]["allOf"][1]["properties"]
     assert multipart["message[attachments][]"]["type"] == "array"
     assert "before" in {p["name"] for p in document["paths"]["/api/v1/widget/messages"]["get"]["parameters"]}
+    assert "402" in document["paths"]["/api/v1/widget/conversations/transcript"]["post"]["responses"]
+    assert "403" in document["paths"]["/api/v1/widget/conversations/toggle_status"]["get"]["responses"]
     # The page and the built files are not API operations.
     assert "/widget" not in document["paths"] and not any(path.startswith("/packs/") for path in document["paths"])
 

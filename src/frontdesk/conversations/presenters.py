@@ -86,7 +86,9 @@ def label_list(cached: str | None) -> list[str]:
     return [title.strip() for title in (cached or "").split(",") if title.strip()]
 
 
-def _reply_window_hours(row: Any) -> int | None:
+def reply_window_hours(row: Any) -> int | None:
+    """An API inbox's ``agent_reply_time_window`` (hours after the last incoming message agents may still
+    write) for a ``conversation_select`` row; None when unlimited."""
     if row.channel_type != CHANNEL_API or not row.api_channel_attributes:
         return None
     window = row.api_channel_attributes.get("agent_reply_time_window")
@@ -115,7 +117,7 @@ async def present_conversations(
         [row.assignee_id for row in rows if row.assignee_id is not None] + list(sender_user_ids),
     )
     teams = await repository.teams_by_id(uow, [row.team_id for row in rows if row.team_id is not None], account.user.id)
-    windowed = [row.id for row in rows if _reply_window_hours(row) is not None]
+    windowed = [row.id for row in rows if reply_window_hours(row) is not None]
     last_incoming = await repository.last_incoming_at(uow, windowed) if windowed else {}
 
     last_any: dict[int, Any] = {}
@@ -155,7 +157,7 @@ async def present_conversations(
         )
         last = last_any.get(row.id)
         non_activity = last_non_activity.get(row.id)
-        window = _reply_window_hours(row)
+        window = reply_window_hours(row)
         if window is None:
             can_reply = True
         else:

@@ -1,8 +1,8 @@
 """The in-transaction listener that turns events into template jobs (``frontdesk.events.registry``).
 
 It runs in every commit, the message create's hot path included, so it decides from what the commit
-already holds: the new message row (known to the unit of work) and the inbox row (the process cache,
-already read for the webhook outbox). An incoming message in an inbox where no template can apply —
+already holds: the new message row and its contact (known to the unit of work) and the inbox row (the
+process cache, already read for the webhook outbox). An incoming message in an inbox where no template can apply —
 an API inbox with nothing enabled — costs no statement; otherwise one job row, written in the same
 transaction so a rolled-back message leaves none.
 """
@@ -14,10 +14,11 @@ from typing import Any
 from frontdesk.db import UnitOfWork
 from frontdesk.events.dispatcher import Event
 from frontdesk.events.rows import RowCache
+from frontdesk.inboxes.repository import CHANNEL_WEB_WIDGET
 from frontdesk.jobs.queue import enqueue
 from frontdesk.message_templates.service import may_send_after_incoming
-from frontdesk.messages.enums import INCOMING
-from frontdesk.models import inboxes, messages
+from frontdesk.messages.enums import INCOMING, SENDER_CONTACT
+from frontdesk.models import contacts, inboxes, messages
 
 AFTER_INCOMING_KIND = "message_templates.run"
 CSAT_KIND = "message_templates.csat"
@@ -55,7 +56,14 @@ async def enqueue_template_jobs(uow: UnitOfWork, events: list[Event], rows: RowC
             if message is None or message.message_type != INCOMING:
                 continue
             inbox = await _inbox(rows, event)
-            if inbox is None or not may_send_after_incoming(inbox):
+            if inbox is None:
+                continue
+            email = None
+            if inbox.channel_type == CHANNEL_WEB_WIDGET and message.sender_type == SENDER_CONTACT:
+                # The contact's row as the message create returned it (known to the unit of work).
+                contact = await rows.row(contacts, int(message.sender_id))
+                email = contact.email if contact is not None else None
+            if not may_send_after_incoming(inbox, email):
                 continue
             await enqueue(
                 uow,

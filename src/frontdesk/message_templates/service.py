@@ -14,7 +14,8 @@ After an incoming message, in this order (each rule sees what the previous one w
 
 On resolution, **the CSAT survey**: an ``input_csat`` message when the inbox has ``csat_survey_enabled``,
 the conversation is still resolved, has no ``input_csat`` message yet and its labels pass
-``csat_config.survey_rules`` (``contains`` / ``does_not_contain`` any of ``values``).
+``csat_config.survey_rules`` (``contains`` / ``does_not_contain`` any of ``values``); outside an API
+inbox's ``agent_reply_time_window`` an activity message records that it was not sent instead.
 
 Every rule reads the conversation's messages again, so running twice (a job retried after a crash)
 writes nothing the first run wrote. Messages are written by ``messages.service.create_message``, so their
@@ -24,20 +25,21 @@ webhooks and realtime frames go out as for any message; they have no sender (Fro
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from frontdesk.auth.dependencies import ROLE_ADMINISTRATOR, AccountContext, CurrentUser
 from frontdesk.conversations import repository as conversation_repository
-from frontdesk.conversations.presenters import STATUSES
+from frontdesk.conversations.presenters import STATUSES, reply_window_hours
 from frontdesk.db import UnitOfWork
 from frontdesk.errors import FrontdeskError
 from frontdesk.inboxes.repository import CHANNEL_WEB_WIDGET
+from frontdesk.kit.time import utc_now
 from frontdesk.message_templates import hours
 from frontdesk.messages import service as messages_service
-from frontdesk.messages.enums import CONTENT_TYPES, INCOMING, OUTGOING, TEMPLATE
+from frontdesk.messages.enums import ACTIVITY, CONTENT_TYPES, INCOMING, OUTGOING, TEMPLATE
 from frontdesk.messages.repository import MessageTarget
 from frontdesk.messages.schemas import MessageCreate
 from frontdesk.models import contacts, conversations, inboxes, messages
@@ -54,6 +56,7 @@ ACTIVE_AGENT_WINDOW = timedelta(minutes=5)
 WAYS_TO_REACH_YOU = "Leave your email address so the team can get back to you."
 EMAIL_INPUT = "Get replies by email"
 CSAT_DEFAULT_MESSAGE = "Please rate this conversation"
+CSAT_NOT_SENT = "CSAT survey not sent: the conversation is outside the channel's reply window"
 
 # The services take an acting user; template messages have none (``create_message(automated=True)``).
 _NOBODY = CurrentUser(id=0, name="Frontdesk", email="", row=None)
@@ -63,13 +66,13 @@ def _present(text: str | None) -> bool:
     return bool(text and text.strip())
 
 
-def may_send_after_incoming(inbox: Any) -> bool:
-    """Whether any template could follow an incoming message in this inbox (read from the inbox row
-    alone, so the message create pays nothing for inboxes where none can)."""
-    return (
+def may_send_after_incoming(inbox: Any, contact_email: str | None = None) -> bool:
+    """Whether any template could follow an incoming message in this inbox (read from the inbox row and,
+    for the email collect, the sender's email, so the message create pays nothing where none can)."""
+    return bool(
         (inbox.greeting_enabled and _present(inbox.greeting_message))
         or (inbox.working_hours_enabled and _present(inbox.out_of_office_message))
-        or (inbox.channel_type == CHANNEL_WEB_WIDGET and inbox.enable_email_collect)
+        or (inbox.channel_type == CHANNEL_WEB_WIDGET and inbox.enable_email_collect and not _present(contact_email))
     )
 
 
@@ -93,10 +96,11 @@ async def _write(
     flood_limit: int,
     content_type: str = "text",
     content_attributes: dict[str, Any] | None = None,
+    message_type: str = "template",
 ) -> Any:
     params = MessageCreate(
         content=content,
-        message_type="template",
+        message_type=message_type,
         content_type=content_type,
         content_attributes=content_attributes or {},
     )
@@ -187,6 +191,24 @@ async def send_templates_after_incoming(
     return [row for row in written if row is not None]
 
 
+async def _within_reply_window(uow: UnitOfWork, conversation: Any) -> bool:
+    """Chatwoot's ``Conversation#can_reply?`` for the channels Frontdesk has: an API inbox with an
+    ``agent_reply_time_window`` only within that many hours of the last incoming message."""
+    window = reply_window_hours(conversation)
+    if window is None:
+        return True
+    last_incoming = await uow.conn.scalar(
+        select(func.max(messages.c.created_at)).where(
+            messages.c.conversation_id == conversation.id, messages.c.message_type == INCOMING
+        )
+    )
+    if last_incoming is None:
+        return False
+    if last_incoming.tzinfo is None:
+        last_incoming = last_incoming.replace(tzinfo=UTC)
+    return bool(utc_now() < last_incoming + timedelta(hours=window))
+
+
 def survey_rules_allow(csat_config: dict[str, Any], labels: list[str]) -> bool:
     """``csat_config.survey_rules``: ``contains`` (default) any of ``values`` or ``does_not_contain`` them;
     no values (or another operator) allows every conversation."""
@@ -219,6 +241,13 @@ async def send_csat_survey(uow: UnitOfWork, conversation_id: int, *, flood_limit
     config: dict[str, Any] = inbox.csat_config or {}
     if not survey_rules_allow(config, await conversation_repository.label_titles(uow, conversation_id)):
         return None
+    if not await _within_reply_window(uow, conversation):
+        # CsatSurveyService: outside the messaging window the survey cannot go out; an activity message says so.
+        if await _has_message(
+            uow, conversation_id, messages.c.message_type == ACTIVITY, messages.c.content == CSAT_NOT_SENT
+        ):
+            return None
+        return await _write(uow, target, CSAT_NOT_SENT, flood_limit=flood_limit, message_type="activity")
     message = config.get("message")
     content = message if isinstance(message, str) and message.strip() else CSAT_DEFAULT_MESSAGE
     display_type = config.get("display_type") or "emoji"

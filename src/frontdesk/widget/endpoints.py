@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from frontdesk.attachments import presenters as attachment_presenters
@@ -43,6 +44,7 @@ from frontdesk.widget.auth import (
 from frontdesk.widget.repository import get_web_widget
 from frontdesk.widget.schemas import (
     ConversationRecord,
+    ErrorBody,
     WidgetCampaign,
     WidgetConfig,
     WidgetContact,
@@ -303,6 +305,7 @@ async def toggle_typing(uow: Uow, session: Session, payload: NamedDependency[Wid
     summary="End the conversation",
     operation_id="widget-toggle-status",
     dependencies={**VISITOR, **WRITE_ON_GET},
+    responses={403: ResponseSpec(ErrorBody, description="The inbox does not let visitors end conversations")},
 )
 async def toggle_status(uow: Uow, session: Session) -> EmptyResponse:
     """Resolves the visitor's conversation (a GET, as Chatwoot's); 403 unless the inbox has ``end_conversation``."""
@@ -329,6 +332,7 @@ async def update_last_seen(uow: Uow, session: Session) -> EmptyResponse:
     summary="E-mail the transcript",
     operation_id="widget-transcript",
     dependencies={**VISITOR, "payload": widget_body(WidgetTranscript)},
+    responses={402: ResponseSpec(ErrorBody, description="E-mail transcripts are not available")},
 )
 async def transcript(uow: Uow, session: Session, payload: NamedDependency[WidgetTranscript]) -> EmptyResponse:
     """Frontdesk sends no e-mail yet: 402, as Chatwoot for an account without e-mail transcripts (429

@@ -128,6 +128,10 @@ class WidgetTranscript(Schema):
 # --- responses ----------------------------------------------------------------------------------------
 
 
+class ErrorBody(msgspec.Struct):
+    error: str
+
+
 class EnabledLanguage(msgspec.Struct):
     name: str
     iso_639_1_code: str

@@ -3,8 +3,8 @@ with a fixed number of queries, whatever its size."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -93,14 +93,23 @@ def present_message(
     )
 
 
-async def present_messages(
-    uow: UnitOfWork, conversation: Any, rows: Sequence[Any], senders: SenderRows | None = None
-) -> list[PublicMessage]:
+T = TypeVar("T")
+
+
+async def present_message_rows(
+    uow: UnitOfWork,
+    conversation: Any,
+    rows: Sequence[Any],
+    present: Callable[[Any, int, SenderRows, list[dict[str, Any]]], T],
+    senders: SenderRows | None = None,
+) -> list[T]:
+    """A conversation's messages in one of the end users' shapes (``present``: the Client API's or the
+    widget's), their senders and files read once for all of them."""
     if senders is None:
         senders = await messages_service.load_senders(uow, conversation.account_id, list(rows))
     files = await attachment_repository.attached_by_message(uow.conn, [row.id for row in rows])
     return [
-        present_message(
+        present(
             row,
             conversation.display_id,
             senders,
@@ -108,6 +117,12 @@ async def present_messages(
         )
         for row in rows
     ]
+
+
+async def present_messages(
+    uow: UnitOfWork, conversation: Any, rows: Sequence[Any], senders: SenderRows | None = None
+) -> list[PublicMessage]:
+    return await present_message_rows(uow, conversation, rows, present_message, senders)
 
 
 async def present_conversations(uow: UnitOfWork, rows: Sequence[Any]) -> list[PublicConversation]:

@@ -219,7 +219,7 @@ def acting_as_contact(uow: UnitOfWork) -> Iterator[None]:
             del event.data["performer_id"]
 
 
-async def _mark_verified(uow: UnitOfWork, contact_inbox: Any) -> Any:
+async def mark_verified(uow: UnitOfWork, contact_inbox: Any) -> Any:
     if contact_inbox.hmac_verified:
         return contact_inbox
     return (
@@ -267,7 +267,7 @@ async def create_contact(uow: UnitOfWork, inbox: Any, payload: PublicContactCrea
         if existing is not None:
             contact = await repository.get_contact(uow, existing.contact_id)
             if _proves(contact, payload.identifier, verified):
-                existing = await _mark_verified(uow, existing)
+                existing = await mark_verified(uow, existing)
             return existing, contact
     contact = await _find_contact(uow, inbox.account_id, payload)
     if contact is None:
@@ -294,7 +294,7 @@ async def get_session(
     contact_inbox = await repository.get_contact_inbox(uow, inbox.id, source_id)
     contact = await repository.get_contact(uow, contact_inbox.contact_id)
     if _proves(contact, identifier, check_identity(inbox, identifier, given_hash)):
-        contact_inbox = await _mark_verified(uow, contact_inbox)
+        contact_inbox = await mark_verified(uow, contact_inbox)
     return contact_inbox, contact
 
 

@@ -8,18 +8,15 @@ from typing import Any
 import msgspec
 
 from frontdesk.agents.presenters import AVAILABILITY_NAMES
-from frontdesk.attachments import presenters as attachment_presenters
-from frontdesk.attachments import repository as attachment_repository
 from frontdesk.config import Settings
 from frontdesk.conversations.presenters import PRIORITY_NAMES, STATUS_NAMES
 from frontdesk.db import UnitOfWork
 from frontdesk.inboxes.presenters import REPLY_TIMES, selected_feature_flags
 from frontdesk.inboxes.schemas import WorkingHour
 from frontdesk.kit.time import iso, unix
-from frontdesk.messages import service as messages_service
 from frontdesk.messages.enums import CONTENT_TYPE_NAMES
 from frontdesk.messages.presenters import SenderRows
-from frontdesk.public.presenters import present_contact_record
+from frontdesk.public.presenters import present_contact_record, present_message_rows
 from frontdesk.widget.schemas import (
     ConfigContact,
     ConversationRecord,
@@ -255,18 +252,7 @@ def present_message(
 async def present_messages(
     uow: UnitOfWork, conversation: Any, rows: Sequence[Any], senders: SenderRows | None = None
 ) -> list[WidgetMessage]:
-    if senders is None:
-        senders = await messages_service.load_senders(uow, conversation.account_id, list(rows))
-    files = await attachment_repository.attached_by_message(uow.conn, [row.id for row in rows])
-    return [
-        present_message(
-            row,
-            conversation.display_id,
-            senders,
-            attachment_presenters.push_data_list(files[row.id], uow.database.files),
-        )
-        for row in rows
-    ]
+    return await present_message_rows(uow, conversation, rows, present_message, senders)
 
 
 def present_message_list(conversation: Any | None, messages: list[WidgetMessage]) -> WidgetMessageList:

@@ -31,7 +31,14 @@ from frontdesk.models import contact_inboxes, conversations, messages
 from frontdesk.public import repository as public_repository
 from frontdesk.public import service as public_service
 from frontdesk.public.schemas import PublicMessageUpdate
-from frontdesk.public.service import MAX_NAME_LENGTH, acting_as_contact, check_identity, contact_actor, random_name
+from frontdesk.public.service import (
+    MAX_NAME_LENGTH,
+    acting_as_contact,
+    check_identity,
+    contact_actor,
+    mark_verified,
+    random_name,
+)
 from frontdesk.widget import repository
 from frontdesk.widget.auth import WidgetSession, find_visitor
 from frontdesk.widget.browser import browser_details, browser_language
@@ -180,19 +187,6 @@ def should_verify(inbox: Any, payload: WidgetContactUpdate) -> bool:
     if not payload.identifier_hash and not inbox.hmac_mandatory:
         return False
     return not (payload.custom_attributes and payload.identifier in (None, ""))
-
-
-async def mark_verified(uow: UnitOfWork, contact_inbox: Any) -> Any:
-    if contact_inbox.hmac_verified:
-        return contact_inbox
-    return (
-        await uow.conn.execute(
-            update(contact_inboxes)
-            .where(contact_inboxes.c.id == contact_inbox.id)
-            .values(hmac_verified=True, updated_at=utc_now())
-            .returning(*contact_inboxes.c)
-        )
-    ).one()
 
 
 async def set_user(
